@@ -1,0 +1,31 @@
+import type { OptionSpec } from './options.js'
+import type { CommandResult } from './result.js'
+import type { Session } from './session.js'
+
+/** Feedback while a command waits: the shell draws it on stderr in a terminal, pipes get none. */
+export interface Progress {
+  discovered?(count: number, elapsedMs: number): void
+  replied?(received: number, expected: number, elapsedMs: number): void
+  done?(): void
+}
+
+export interface CommandContext {
+  session: Session
+  /** Aborted by Ctrl-C: stop waiting, keep what arrived. */
+  signal: AbortSignal
+  progress?: Progress
+}
+
+export interface Command {
+  name: string
+  aliases?: string[]
+  /** One line for the command list. */
+  summary: string
+  usage: string
+  options: OptionSpec[]
+  /** More text for `help COMMAND`. */
+  details?: string
+  /** Whether it talks to the broker (the CLI connects only for these). */
+  needsBroker: boolean
+  run(args: string[], ctx: CommandContext): Promise<CommandResult>
+}

@@ -1,0 +1,6 @@
+export * from './messages.js'
+export * from './status.js'
+export { MessageCodec, type Decoded, type CodecOptions } from './codec.js'
+export { checkFreshness, ReplayGuard } from './freshness.js'
+export { destinations, DISCOVERY_AGENT } from './destinations.js'
+export { toWire, fromWire, type RequestWire, type ReplyWire } from './wire.js'

@@ -21,7 +21,10 @@ export interface FactStoreOptions {
   clock?: Clock
   /** Applied over every source. */
   overrides?: Record<string, FactValue>
-  /** A source that has not answered after this long counts as failed for that load. Default 60_000. */
+  /**
+   * A backstop for sources that never settle: one that has not answered after this long counts as
+   * failed for that load. Keep it above every command's own timeout. Default 300_000.
+   */
   sourceTimeoutMs?: number
 }
 
@@ -62,7 +65,7 @@ export class FactStore {
   constructor(options: FactStoreOptions) {
     this.sources = [...options.sources]
     this.refreshIntervalMs = options.refreshIntervalMs ?? 300_000
-    this.sourceTimeoutMs = options.sourceTimeoutMs ?? 60_000
+    this.sourceTimeoutMs = options.sourceTimeoutMs ?? 300_000
     this.logger = options.logger ?? silentLogger
     this.clock = options.clock ?? systemClock
     this.overrides = flattenFacts(options.overrides ?? {})

@@ -1,0 +1,59 @@
+import { join } from 'node:path'
+import { loadAgents } from '../../src/agents/loader.js'
+import { RpcClient } from '../../src/client/rpc-client.js'
+import { defaultConfig } from '../../src/config/defaults.js'
+import type { Config } from '../../src/config/types.js'
+import { startFleet, type Fleet } from '../../src/daemon/simulator.js'
+import { shortId } from '../../src/util/ids.js'
+import { silentLogger, type Logger } from '../../src/util/logger.js'
+
+export const fixtureAgentDir = join(import.meta.dirname, '..', 'fixtures', 'agents')
+
+export interface TestConfigOptions {
+  brokerUrl: string
+  /** A fresh collective per test keeps parallel suites on a shared RabbitMQ apart. */
+  collective?: string
+  psk?: string
+  mutate?: (c: Config) => void
+}
+
+export function testConfig(o: TestConfigOptions): Config {
+  const c = defaultConfig()
+  c.broker.urls = [o.brokerUrl]
+  c.broker.connectTimeoutMs = 3000
+  c.broker.heartbeatMs = 2000
+  c.collectives = [o.collective ?? `t_${shortId(4)}`]
+  c.identity = 'test-client'
+  c.security.psk = o.psk ?? 'test-psk'
+  c.agentDirs = [fixtureAgentDir]
+  c.client.discoveryTimeoutMs = 1500
+  c.client.discoveryWindowMs = 150
+  c.client.replyGraceMs = 1000
+  c.logLevel = 'silent'
+  o.mutate?.(c)
+  return c
+}
+
+export interface TestFleet {
+  config: Config
+  fleet: Fleet
+  client: RpcClient
+  stop(): Promise<void>
+}
+
+export async function startTestFleet(o: { brokerUrl: string; nodes?: number; seed?: number; connections?: number; logger?: Logger; mutate?: (c: Config) => void; collective?: string }): Promise<TestFleet> {
+  const config = testConfig({ brokerUrl: o.brokerUrl, ...(o.mutate ? { mutate: o.mutate } : {}), ...(o.collective ? { collective: o.collective } : {}) })
+  const agents = await loadAgents({ dirs: config.agentDirs, logger: silentLogger, strict: true })
+  const fleet = await startFleet({ count: o.nodes ?? 5, seed: o.seed ?? 7, config, agents, logger: o.logger ?? silentLogger, connections: o.connections ?? 2 })
+  const client = new RpcClient({ config, logger: silentLogger })
+  await client.connect()
+  return {
+    config,
+    fleet,
+    client,
+    stop: async () => {
+      await client.close()
+      await fleet.stop()
+    },
+  }
+}

@@ -184,6 +184,7 @@ export class FrameParser {
   private command: string | undefined
   private headers = new Map<string, string>()
   private headerCount = 0
+  private headersAt = 0
   private lineStart = 0
   private lfScanned = 0
   private bodyStart = -1
@@ -324,6 +325,7 @@ export class FrameParser {
         const command = buf.toString('utf8', lineAt, lineEnd)
         if (!this.commands.has(command)) this.fail(`unknown command '${clip(command, 40)}'`)
         this.command = command
+        this.headersAt = this.lineStart
         continue
       }
       if (lineEnd === lineAt) {
@@ -331,7 +333,14 @@ export class FrameParser {
         break
       }
       if (++this.headerCount > this.maxHeaders) this.fail(`too many headers in ${this.where()}: more than ${this.maxHeaders}`)
-      this.readHeaderLine(buf.toString('utf8', lineAt, lineEnd))
+    }
+    if (this.headerCount > 0) {
+      // One decode for the whole header block; lines were checked above.
+      const block = buf.toString('utf8', this.start + this.headersAt, this.start + this.bodyStart)
+      for (const line of block.split('\n')) {
+        const text = line.endsWith('\r') ? line.slice(0, -1) : line
+        if (text.length > 0) this.readHeaderLine(text)
+      }
     }
     const length = this.headers.get('content-length')
     if (length !== undefined) {
@@ -353,16 +362,16 @@ export class FrameParser {
     const colon = line.indexOf(':')
     if (colon < 0) this.fail(`malformed header line in ${this.where()}: no ':' in '${clip(line)}'`)
     if (colon === 0) this.fail(`malformed header line in ${this.where()}: empty header name in '${clip(line)}'`)
-    const command = this.command as string
-    const mode = isRawHeaderCommand(command) ? 'none' : this.escape
-    let name: string
-    let value: string
-    try {
-      name = unescapeHeader(line.slice(0, colon), mode, `a header name in ${this.where()}`)
-      value = unescapeHeader(line.slice(colon + 1), mode, `header '${clip(line.slice(0, colon), 40)}' of ${this.where()}`)
-    } catch (e) {
-      if (e instanceof StompFrameError) this.fail(e.message)
-      throw e
+    let name = line.slice(0, colon)
+    let value = line.slice(colon + 1)
+    if (line.includes('\\') && this.escape !== 'none' && !isRawHeaderCommand(this.command as string)) {
+      try {
+        name = unescapeHeader(name, this.escape, `a header name in ${this.where()}`)
+        value = unescapeHeader(value, this.escape, `header '${clip(name, 40)}' of ${this.where()}`)
+      } catch (e) {
+        if (e instanceof StompFrameError) this.fail(e.message)
+        throw e
+      }
     }
     if (!this.headers.has(name)) this.headers.set(name, value)
   }
@@ -389,6 +398,7 @@ export class FrameParser {
     this.command = undefined
     this.headers = new Map()
     this.headerCount = 0
+    this.headersAt = 0
     this.lineStart = 0
     this.lfScanned = 0
     this.bodyStart = -1

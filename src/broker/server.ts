@@ -125,6 +125,7 @@ export async function startBroker(options: BrokerOptions & BrokerTuning = {}): P
       ...(t.ca !== undefined ? { ca: t.ca } : {}),
       requestCert: t.requestCert ?? false,
       rejectUnauthorized: t.requestCert ?? false,
+      handshakeTimeout: 10_000,
     })
     tlsServer.on('secureConnection', accept)
     tlsServer.on('tlsClientError', (e, socket) => {
@@ -134,6 +135,13 @@ export async function startBroker(options: BrokerOptions & BrokerTuning = {}): P
   } else {
     server = createServer(accept)
   }
+
+  // Every TCP connection, sessions or not (a TLS handshake in progress), so close() can end them all.
+  const sockets = new Set<Socket>()
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: Error) => {
@@ -184,6 +192,7 @@ export async function startBroker(options: BrokerOptions & BrokerTuning = {}): P
         await Promise.race([allClosed, graceOver])
         clearTimeout(timer)
         for (const session of sessions) session.destroy()
+        for (const socket of sockets) socket.destroy()
         await allClosed
         await serverClosed
         logger.info('broker closed', { url })

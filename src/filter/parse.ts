@@ -272,6 +272,7 @@ function bad(message: string, cause?: unknown): never {
 
 function typeName(v: unknown): string {
   if (v === null) return 'null'
+  if (v === undefined) return 'nothing'
   if (Array.isArray(v)) return 'an array'
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`
 }

@@ -503,6 +503,25 @@ describe('broker with raw sockets', () => {
     expect(self.headers.get('subscription')).toBe('/temp-queue/mine')
   })
 
+  it('acknowledges cumulatively in client mode and redelivers the rest on disconnect', async () => {
+    const b = await broker()
+    const first = await RawClient.connect(b.port)
+    first.send('SUBSCRIBE', { id: 'q', destination: '/queue/cum', ack: 'client', receipt: 's' })
+    await first.next((f) => f.command === 'RECEIPT')
+    const pub = await RawClient.connect(b.port)
+    for (const body of ['1', '2', '3']) pub.send('SEND', { destination: '/queue/cum' }, body)
+    await waitFor(() => first.messages().length === 3, 'three messages')
+    const second = first.messages()[1]
+    first.send('ACK', { id: second?.headers.get('ack') as string, receipt: 'a' })
+    await first.next((f) => f.headers.get('receipt-id') === 'a')
+    first.socket.destroy()
+    const next = await RawClient.connect(b.port)
+    next.send('SUBSCRIBE', { id: 'q', destination: '/queue/cum' })
+    await waitFor(() => next.messages().length === 1, 'the unacknowledged message')
+    await sleep(50)
+    expect(next.messages().map((m) => m.body.toString())).toEqual(['3'])
+  })
+
   it('disconnects with a receipt', async () => {
     const b = await broker()
     const c = await RawClient.connect(b.port)

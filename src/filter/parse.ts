@@ -1,7 +1,7 @@
 import { McshError } from '../util/errors.js'
 import { checkRegex, FilterSyntaxError, parseCompound, regexLiteralOf } from './compound.js'
 import type { CompoundExpression } from './compound.js'
-import { compileSafeRegex, SafeRegexError } from './safe-regex.js'
+import { cachedSafeRegex, LruCache, SafeRegexError } from './safe-regex.js'
 import { emptyFilter } from './types.js'
 import type { FactOperator, FactTerm, Filter } from './types.js'
 
@@ -281,7 +281,7 @@ function checkRegexForWire(where: string, pattern: string, flags: string): void 
   if (pattern.length > FILTER_LIMITS.regexChars) bad(`${where} has a regex of ${pattern.length} characters (at most ${FILTER_LIMITS.regexChars})`)
   if (pattern === '') bad(`${where} has an empty regex`)
   try {
-    compileSafeRegex(pattern, flags)
+    cachedSafeRegex(pattern, flags)
   } catch (e) {
     if (e instanceof SafeRegexError) bad(`${where} has a bad regex /${pattern}/: ${e.reason} (column ${e.column})`, e)
     throw e
@@ -357,10 +357,14 @@ function checkCompoundRegexes(where: string, e: CompoundExpression): void {
   }
 }
 
+/** Compounds already found valid, so the same request reaching many simulated nodes parses once. */
+const validCompounds = new LruCache<string, true>(500)
+
 function validateCompound(index: number, v: unknown): string {
   const where = `filter.compound[${index}]`
   if (typeof v !== 'string') bad(`${where} must be a string (got ${typeName(v)})`)
   if (v.length > FILTER_LIMITS.compoundChars) bad(`${where} is ${v.length} characters long (at most ${FILTER_LIMITS.compoundChars})`)
+  if (validCompounds.get(v)) return v
   let ast: CompoundExpression
   try {
     ast = parseCompound(v)
@@ -369,6 +373,7 @@ function validateCompound(index: number, v: unknown): string {
     throw e
   }
   checkCompoundRegexes(where, ast)
+  validCompounds.set(v, true)
   return v
 }
 

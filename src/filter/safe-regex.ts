@@ -182,12 +182,16 @@ class PatternParser {
 
   /** A `{m}`, `{m,}` or `{m,n}` at index `at`, or undefined when the brace is a literal (as in JavaScript). */
   private braceQuantifier(at: number): { min: number; max: number; end: number } | undefined {
-    const m = /^\{(\d+)(,(\d*))?\}/.exec(this.p.slice(at, at + 24))
+    const re = /\{(\d+)(,(\d*))?\}/y
+    re.lastIndex = at
+    const m = re.exec(this.p)
     if (!m) return undefined
     const minText = m[1] as string
     const maxText = m[3]
-    const min = minText.length > 6 ? Infinity : Number(minText)
-    const max = m[2] === undefined ? min : maxText === undefined || maxText === '' ? Infinity : maxText.length > 6 ? Infinity - 1 : Number(maxText)
+    // Longer numbers are only ever too large; keep them out of Number() precision trouble.
+    const count = (text: string): number => (text.length > 6 ? MAX_REPEAT + 1 : Number(text))
+    const min = count(minText)
+    const max = m[2] === undefined ? min : maxText === undefined || maxText === '' ? Infinity : count(maxText)
     return { min, max, end: at + m[0].length }
   }
 
@@ -209,7 +213,7 @@ class PatternParser {
     if (ch === '{') {
       const b = this.braceQuantifier(start)
       if (!b) return undefined
-      if (b.min > MAX_REPEAT || (b.max !== Infinity && b.max > MAX_REPEAT) || Number.isNaN(b.max)) {
+      if (b.min > MAX_REPEAT || (b.max !== Infinity && b.max > MAX_REPEAT)) {
         this.fail(start, `repetition count above ${MAX_REPEAT} in '${this.p.slice(start, b.end)}'`)
       }
       if (b.max < b.min) this.fail(start, `numbers out of order in '${this.p.slice(start, b.end)}'`)
@@ -242,10 +246,12 @@ class PatternParser {
       case '+':
       case '?':
         return this.fail(start, `nothing to repeat before '${ch}'`)
-      case '{':
-        if (this.braceQuantifier(start)) this.fail(start, `nothing to repeat before '${this.p.slice(start, this.braceQuantifier(start)?.end)}'`)
+      case '{': {
+        const b = this.braceQuantifier(start)
+        if (b) this.fail(start, `nothing to repeat before '${this.p.slice(start, b.end)}'`)
         this.i++
         return { t: 'char', c: 0x7b }
+      }
       default:
         this.i++
         return { t: 'char', c: ch.charCodeAt(0) }
@@ -445,7 +451,7 @@ class Emitter {
     private readonly ignoreCase: boolean,
   ) {}
 
-  private push(op: number, a = 0, b = 0): number {
+  push(op: number, a = 0, b = 0): number {
     if (this.op.length >= MAX_PROGRAM_STATES) {
       throw new SafeRegexError(this.pattern, 1, `pattern compiles to more than ${MAX_PROGRAM_STATES} states; reduce the {m,n} repetition counts`)
     }
@@ -533,9 +539,7 @@ function compileProgram(pattern: string, ignoreCase: boolean): Program {
   const ast = new PatternParser(pattern).parse()
   const em = new Emitter(pattern, ignoreCase)
   em.emit(ast)
-  em.op.push(OP_MATCH)
-  em.a.push(0)
-  em.b.push(0)
+  em.push(OP_MATCH)
   return {
     op: Uint8Array.from(em.op),
     a: Int32Array.from(em.a),

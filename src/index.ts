@@ -1,0 +1,28 @@
+/**
+ * mcsh as a library: discovery and RPC for scripts and web UIs (docs/library.md), plus the pieces
+ * the CLI and daemon are made of.
+ */
+export { RpcClient, type RpcClientOptions, type CallOptions, type DiscoverOptions } from './client/rpc-client.js'
+export type { RpcResult, NodeReply, RpcStats, RpcResultJson } from './client/result.js'
+export { rpcResultToJson } from './client/result.js'
+export { parseLimit, applyLimit, type Limit } from './client/limit.js'
+export { DdlRepository } from './client/ddl-repository.js'
+export type { DiscoveryResult, DiscoveryMethod } from './discovery/types.js'
+export { broadcastDiscovery } from './discovery/broadcast.js'
+export { listDiscovery, parseNodeList, readNodeFile } from './discovery/list.js'
+export { loadConfig, defaultConfig, parseBrokerUrl, type Config } from './config/index.js'
+export * from './filter/index.js'
+export { emptyFilter, type Filter, type FactTerm, type NodeInventory } from './filter/types.js'
+export { Status, statusNames, type StatusCode, type Request, type Reply } from './protocol/index.js'
+export { defineAgent, RpcError, type ActionContext, type AgentDefinition, type NodeView } from './agents/define.js'
+export { loadAgents } from './agents/loader.js'
+export { startBroker, type Broker, type BrokerOptions } from './broker/index.js'
+export { startDaemon } from './daemon/build.js'
+export { startFleet, simulateHosts } from './daemon/simulator.js'
+export { Session } from './commands/session.js'
+export { defaultCommands } from './commands/registry.js'
+export { runCommand } from './commands/run.js'
+export { resultToJson, exitCodeOf, ExitCode, type CommandResult } from './commands/result.js'
+export { renderResult } from './shell/render/index.js'
+export { McshError } from './util/errors.js'
+export { createLogger, type Logger } from './util/logger.js'

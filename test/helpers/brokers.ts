@@ -3,6 +3,8 @@ import { startBroker, type Broker } from '../../src/broker/index.js'
 import { silentLogger } from '../../src/util/logger.js'
 
 export const RABBITMQ_URL = process.env.MCSH_TEST_RABBITMQ ?? 'stomp://guest:guest@127.0.0.1:61613'
+/** Debian's activemq package, configured by .ci/activemq-setup.sh (STOMP on loopback, user admin/admin). */
+export const ACTIVEMQ_URL = process.env.MCSH_TEST_ACTIVEMQ ?? 'stomp://admin:admin@127.0.0.1:61623'
 
 /** Whether a STOMP broker answers a CONNECT at host:port within timeoutMs; the reason when not. */
 export function probeStomp(host: string, port: number, timeoutMs = 1500, login = 'guest', passcode = 'guest'): Promise<{ ok: true } | { ok: false; reason: string }> {
@@ -41,5 +43,13 @@ export async function rabbitmqAvailable(): Promise<{ ok: true } | { ok: false; r
   const u = new URL(RABBITMQ_URL)
   const r = await probeStomp(u.hostname, Number(u.port || 61613), 1500, decodeURIComponent(u.username || 'guest'), decodeURIComponent(u.password || 'guest'))
   if (!r.ok) return { ok: false, reason: `${r.reason}; enable it with 'rabbitmq-plugins enable rabbitmq_stomp' (.ci/run does)` }
+  return r
+}
+
+/** ActiveMQ when its STOMP connector answers (MCSH_TEST_ACTIVEMQ); otherwise the reason, to print when skipping. */
+export async function activemqAvailable(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const u = new URL(ACTIVEMQ_URL)
+  const r = await probeStomp(u.hostname, Number(u.port || 61613), 1500, decodeURIComponent(u.username || 'admin'), decodeURIComponent(u.password || 'admin'))
+  if (!r.ok) return { ok: false, reason: `${r.reason}; install, configure and start it with .ci/activemq-setup.sh (as root)` }
   return r
 }

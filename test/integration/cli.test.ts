@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { simulateHosts } from '../../src/daemon/simulator.js'
 import { embeddedBroker, type TestBroker } from '../helpers/brokers.js'
 import { startTestFleet, type TestFleet } from '../helpers/fleet.js'
-import { mcshBin, mcshdBin, run, start, waitFor } from '../helpers/spawn.js'
+import { mcshBin, mcshdBin, repoRoot, run, start, waitFor } from '../helpers/spawn.js'
 
 const NODES = 8
 let broker: TestBroker
@@ -119,6 +119,17 @@ describe('mcsh one-shot CLI', () => {
     const r = await run(mcshBin, [...common, '--nodes', '-', '--json', '-c', 'rpc rpcutil ping'], { env, input: `${hosts[2]!.identity}\n${hosts[3]!.identity}\n` })
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout).replies.map((x: { sender: string }) => x.sender).sort()).toEqual([hosts[2]!.identity, hosts[3]!.identity].sort())
+  })
+})
+
+describe('the library', () => {
+  it("serves scripts: examples/library/fleet-report.mjs imports 'mcsh' and reports the fleet", async () => {
+    const config = join(dir, 'client.json5')
+    const r = await run(join(repoRoot, 'examples', 'library', 'fleet-report.mjs'), ['--config', config, '--broker', broker.url])
+    expect(r.code).toBe(0)
+    const rows = r.stdout.trim().split('\n').map((l) => l.split('\t'))
+    expect(rows.reduce((sum, row) => sum + Number(row[2]), 0)).toBe(NODES)
+    expect(r.stderr).toMatch(new RegExp(`${NODES} ok, 0 failed, 0 no response of ${NODES}`))
   })
 })
 

@@ -52,22 +52,52 @@ function shouldShow(r: NodeReply, ddl: ActionDdl | undefined): boolean {
 function renderReplies(replies: NodeReply[], ddl: ActionDdl | undefined, o: RenderOptions): string {
   const c = palette(o.color)
   const outputs = columnsFor(replies, ddl)
-  const bulky = replies.some((r) => outputs.some((k) => isBulky(r.data[k])))
-  if (!bulky) {
-    const head = ['Node', ...outputs.map((k) => ddl?.outputs[k]?.displayAs ?? k)].map((h) => c.bold(h))
-    const rows = replies.map((r) =>
-      r.status === 0
-        ? [r.sender, ...outputs.map((k) => cellText(r.data[k]))]
-        : [c.red(r.sender), c.red(`${statusNames[r.status]}: ${r.message}`), ...outputs.slice(1).map(() => '')],
-    )
-    if (outputs.length === 0) {
-      head.push(c.bold('Status'))
-      rows.forEach((row, i) => row.push((replies[i] as NodeReply).status === 0 ? 'OK' : (row.pop() ?? '')))
+  const ok = replies.filter((r) => r.status === 0)
+  const failed = replies.filter((r) => r.status !== 0)
+  const bulky = ok.some((r) => outputs.some((k) => isBulky(r.data[k])))
+  const table =
+    ok.length === 0 || bulky
+      ? undefined
+      : outputs.length === 0
+        ? renderTable([c.bold('Node'), c.bold('Status')], ok.map((r) => [r.sender, 'OK']), { width: o.width })
+        : renderTable([c.bold('Node'), ...outputs.map((k) => c.bold(ddl?.outputs[k]?.displayAs ?? k))], ok.map((r) => [r.sender, ...outputs.map((k) => cellText(r.data[k]))]), { width: o.width })
+  if (ok.length > 0 && !table) return renderBlocks(replies, outputs, ddl, o)
+  const parts = table ? [table] : []
+  if (failed.length > 0) parts.push(renderFailures(failed, o))
+  return parts.join('\n\n')
+}
+
+/** Failed nodes, grouped after the table, each with its status and message. */
+function renderFailures(failed: NodeReply[], o: RenderOptions): string {
+  const c = palette(o.color)
+  const nameWidth = Math.min(40, Math.max(...failed.map((r) => r.sender.length)))
+  const room = Math.max(20, o.width - nameWidth - 2)
+  return failed
+    .map((r) => {
+      const text = `${statusNames[r.status]}: ${r.message}`
+      const lines = wrap(text, room)
+      const pad = ' '.repeat(nameWidth + 2)
+      return [`${c.red(r.sender.padEnd(nameWidth))}  ${c.red(lines[0] ?? '')}`, ...lines.slice(1).map((l) => pad + c.red(l))].join('\n')
+    })
+    .join('\n')
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = ''
     }
-    const table = renderTable(head, rows, { width: o.width })
-    if (table) return table
+    line = line ? `${line} ${word}` : word
+    while (line.length > width) {
+      lines.push(line.slice(0, width))
+      line = line.slice(width)
+    }
   }
-  return renderBlocks(replies, outputs, ddl, o)
+  if (line) lines.push(line)
+  return lines
 }
 
 /** One block per node: for wide or nested outputs that a table cannot hold. */

@@ -6,7 +6,8 @@ import { loadConfig } from '../config/load.js'
 import { startFleet } from '../daemon/simulator.js'
 import { createLogger } from '../util/logger.js'
 import { errorMessage } from '../util/errors.js'
-import { describeError, stdoutTarget } from './output.js'
+import { describeError } from '../shell/errors.js'
+import { stdioTerminal } from '../shell/terminal.js'
 import { globalOptions, runClient } from './mcsh.js'
 
 const demoOptions = [
@@ -20,23 +21,23 @@ const demoOptions = [
  * all in this process, all stopped on the way out.
  */
 export async function demoMain(argv: string[]): Promise<number> {
-  const out = stdoutTarget({ json: false })
+  const out = stdioTerminal()
   let parsed
   try {
     parsed = parseOptions(argv, demoOptions, 'mcsh demo')
   } catch (e) {
-    out.error(describeError(e as Error, out.color))
+    out.err(describeError(e as Error, out.color))
     return ExitCode.Usage
   }
   const o = parsed.options
   if (o.help) {
-    out.write('usage: mcsh demo [-n NODES] [--seed S] [-c "COMMANDS"] [client options]\n\nStarts the embedded broker, a simulated fleet and the shell on loopback; everything stops when you exit.')
+    out.out('usage: mcsh demo [-n NODES] [--seed S] [-c "COMMANDS"] [client options]\n\nStarts the embedded broker, a simulated fleet and the shell on loopback; everything stops when you exit.')
     return ExitCode.OK
   }
   const count = Number(o['nodes-count'] ?? 50)
   const seed = Number(o.seed ?? 1)
   if (!Number.isInteger(count) || count < 1 || count > 20_000) {
-    out.error('error: --nodes-count must be a whole number from 1 to 20000')
+    out.err('error: --nodes-count must be a whole number from 1 to 20000')
     return ExitCode.Usage
   }
   const logger = createLogger({ level: o.verbose ? 'debug' : 'error' })
@@ -59,7 +60,7 @@ export async function demoMain(argv: string[]): Promise<number> {
       await fleet.stop()
     }
   } catch (e) {
-    out.error(`error: demo failed: ${errorMessage(e)}`)
+    out.err(`error: demo failed: ${errorMessage(e)}`)
     return ExitCode.Connection
   } finally {
     await broker.close()

@@ -30,6 +30,8 @@ export interface RpcResult {
   requestId: string
   agent: string
   action: string
+  /** The inputs sent, after DDL coercion and defaults. */
+  inputs: Record<string, unknown>
   collective: string
   filter: Filter
   /** The targets, sorted. */
@@ -47,6 +49,7 @@ export interface RpcResultJson {
   request_id: string
   agent: string
   action: string
+  inputs: Record<string, unknown>
   collective: string
   filter: Filter
   discovered: string[]
@@ -62,6 +65,7 @@ export function rpcResultToJson(r: RpcResult): RpcResultJson {
     request_id: r.requestId,
     agent: r.agent,
     action: r.action,
+    inputs: r.inputs,
     collective: r.collective,
     filter: r.filter,
     discovered: r.discovered,

@@ -174,6 +174,7 @@ export class RpcClient implements Requester {
       requestId,
       agent: o.agent,
       action: o.action,
+      inputs: prepared.data,
       collective,
       filter,
       discovered: targets,

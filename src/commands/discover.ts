@@ -1,4 +1,5 @@
 import { McshError } from '../util/errors.js'
+import { filterIsEmpty } from '../filter/index.js'
 import { filterFromOptions, filterOptions } from './common.js'
 import { numberOption, parseOptions, type OptionSpec } from './options.js'
 import type { DiscoverResult } from './result.js'
@@ -36,7 +37,8 @@ export const discoverCommand: Command = {
       onNode: () => progress?.discovered?.(++count, performance.now() - started),
     })
     progress?.done?.()
-    session.rememberNodes(d, filter, session.collective, d.agents)
+    // Only a discovery of the scope itself becomes the session's node set.
+    if (filterIsEmpty(extra)) session.rememberNodes(d, filter, session.collective)
     return { kind: 'discover', nodes: d.nodes, filter, collective: session.collective, method: d.method, ended: d.ended, stats: d.stats }
   },
 }

@@ -1,4 +1,5 @@
 import { McshError } from '../util/errors.js'
+import { filterIsEmpty } from '../filter/index.js'
 import { filterFromOptions, filterOptions } from './common.js'
 import { numberOption, parseOptions, type OptionSpec } from './options.js'
 import type { PingResult } from './result.js'
@@ -18,7 +19,8 @@ export const pingCommand: Command = {
   async run(args, { session, signal, progress }): Promise<PingResult> {
     const { options: o, positionals } = parseOptions(args, options, 'ping')
     if (positionals.length) throw new McshError('MCSH_USAGE', `ping takes filter options, not '${positionals.join(' ')}'`)
-    const filter = session.effectiveFilter(filterFromOptions(o))
+    const extra = filterFromOptions(o)
+    const filter = session.effectiveFilter(extra)
     const timeout = numberOption(o, 'discovery-timeout', { min: 0.001 })
     const client = await session.connectedClient()
     const started = performance.now()
@@ -36,7 +38,7 @@ export const pingCommand: Command = {
       },
     })
     progress?.done?.()
-    session.rememberNodes(d, filter, session.collective, d.agents)
+    if (filterIsEmpty(extra)) session.rememberNodes(d, filter, session.collective)
     const replies = [...times].map(([sender, time_ms]) => ({ sender, time_ms })).sort((a, b) => a.time_ms - b.time_ms)
     const values = replies.map((r) => r.time_ms)
     const avg = values.length ? Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 100) / 100 : null

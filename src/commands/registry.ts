@@ -2,9 +2,18 @@ import { closest } from '../config/load.js'
 import { McshError } from '../util/errors.js'
 import { agentsCommand } from './agents.js'
 import { discoverCommand } from './discover.js'
+import { factsCommand } from './facts.js'
 import { helpCommand, setHelpCommandList } from './help.js'
+import { exitCommand, historyCommand } from './history.js'
+import { inventoryCommand } from './inventory.js'
+import { lastCommand, retryCommand } from './last.js'
+import { nodesCommand } from './nodes.js'
 import { pingCommand } from './ping.js'
+import { recordCommand } from './record.js'
 import { rpcCommand } from './rpc.js'
+import { filterCommand, scopeCommand, unfilterCommand, useCommand } from './scope.js'
+import { setCommand } from './set.js'
+import { sourceCommand } from './source.js'
 import type { Session } from './session.js'
 import type { Command } from './types.js'
 
@@ -50,7 +59,27 @@ export class CommandRegistry {
 }
 
 export function defaultCommands(): CommandRegistry {
-  const registry = new CommandRegistry([helpCommand, discoverCommand, pingCommand, rpcCommand, agentsCommand])
+  const registry = new CommandRegistry([
+    helpCommand,
+    discoverCommand,
+    pingCommand,
+    rpcCommand,
+    agentsCommand,
+    filterCommand,
+    unfilterCommand,
+    scopeCommand,
+    useCommand,
+    nodesCommand,
+    setCommand,
+    factsCommand,
+    inventoryCommand,
+    lastCommand,
+    retryCommand,
+    historyCommand,
+    sourceCommand,
+    recordCommand,
+    exitCommand,
+  ])
   setHelpCommandList(() => registry.list())
   return registry
 }

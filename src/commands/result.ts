@@ -33,9 +33,57 @@ export interface TextResult {
   kind: 'text'
   text: string
   data?: unknown
+  /** The exit status it stands for, when not OK (a script that failed). */
+  status?: ExitCodeValue
 }
 
-export type CommandResult = DiscoverResult | PingResult | RpcCommandResult | TextResult
+/** The scope after `filter`, `unfilter`, `scope` or `use`, with the re-discovered node count. */
+export interface ScopeResult {
+  kind: 'scope'
+  collective: string
+  terms: Array<{ kind: string; text: string; label: string }>
+  filter: Filter
+  /** Nodes in scope, when discovered. */
+  nodes: number | null
+  discovery_ms: number | null
+  message?: string
+}
+
+/** The session's node set (`nodes`), without discovering again. */
+export interface NodesResult {
+  kind: 'nodes'
+  nodes: string[]
+  collective: string
+  filter: Filter
+  age_ms: number
+  agents: Record<string, string[]>
+}
+
+/** How a fact's values spread over the scope (`facts NAME`). */
+export interface FactsResult {
+  kind: 'facts'
+  fact: string
+  collective: string
+  filter: Filter
+  values: Array<{ value: string | number | boolean | null; count: number; nodes: string[] }>
+  stats: { discovered: number; responded: number; no_response: number; failed: number; total_ms: number }
+  no_response: string[]
+}
+
+/** One node's inventory (`inventory NODE`). */
+export interface InventoryResult {
+  kind: 'inventory'
+  node: string
+  data: Record<string, unknown>
+  stats: { total_ms: number }
+}
+
+export interface ExitResult {
+  kind: 'exit'
+  code: number
+}
+
+export type CommandResult = DiscoverResult | PingResult | RpcCommandResult | TextResult | ScopeResult | NodesResult | FactsResult | InventoryResult | ExitResult
 
 /** Documented exit statuses (docs/cli.md). */
 export const ExitCode = {
@@ -63,8 +111,18 @@ export function exitCodeOf(r: CommandResult): ExitCodeValue {
       return r.nodes.length === 0 ? ExitCode.NoNodes : ExitCode.OK
     case 'ping':
       return r.replies.length === 0 ? ExitCode.NoNodes : ExitCode.OK
+    case 'facts':
+      if (r.stats.discovered === 0) return ExitCode.NoNodes
+      return r.stats.no_response > 0 || r.stats.failed > 0 ? ExitCode.Partial : ExitCode.OK
+    case 'scope':
+      return r.nodes === 0 ? ExitCode.NoNodes : ExitCode.OK
     case 'text':
+      return r.status ?? ExitCode.OK
+    case 'nodes':
+    case 'inventory':
       return ExitCode.OK
+    case 'exit':
+      return r.code as ExitCodeValue
     default: {
       const never: never = r
       return never
@@ -83,6 +141,14 @@ export function resultToJson(r: CommandResult): unknown {
       return { replies: r.replies, collective: r.collective, filter: r.filter, stats: r.stats }
     case 'text':
       return r.data ?? { text: r.text }
+    case 'scope':
+    case 'nodes':
+    case 'facts':
+    case 'inventory':
+    case 'exit': {
+      const { kind: _kind, ...rest } = r
+      return rest
+    }
     default: {
       const never: never = r
       return never

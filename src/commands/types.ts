@@ -14,6 +14,10 @@ export interface CommandContext {
   /** Aborted by Ctrl-C: stop waiting, keep what arrived. */
   signal: AbortSignal
   progress?: Progress
+  /** Tells the operator something on the side (stderr), e.g. that a stale node set is re-discovered. */
+  notice?: (text: string) => void
+  /** Runs a line as the shell would (for `source`); resolves to its exit status. */
+  execute?: (line: string) => Promise<number>
 }
 
 export interface Command {

@@ -62,7 +62,7 @@ describe('mcsh one-shot CLI', () => {
   })
 
   it('renders a table with the DDL columns, the summary and the totals', async () => {
-    const r = await run(mcshBin, [...common, '-F', 'role=web', 'rpc', 'rpcutil', 'get_fact', 'fact=os.family'], { env })
+    const r = await run(mcshBin, [...common, '-o', 'text', '-F', 'role=web', 'rpc', 'rpcutil', 'get_fact', 'fact=os.family'], { env })
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^Node\s+Fact\s+Value/m)
     expect(r.stdout).toMatch(/Value \(summary\):/)
@@ -72,20 +72,20 @@ describe('mcsh one-shot CLI', () => {
   it('exits 1 and lists the nodes that did not answer', async () => {
     const nodes = join(dir, 'nodes.txt')
     writeFileSync(nodes, `# two real, one not\n${hosts[0]!.identity}\n${hosts[1]!.identity}\nghost.example.net\n`)
-    const r = await run(mcshBin, [...common, '--nodes', nodes, '--timeout', '1', '-c', 'rpc rpcutil ping'], { env })
+    const r = await run(mcshBin, [...common, '-o', 'text', '--nodes', nodes, '--timeout', '1', '-c', 'rpc rpcutil ping'], { env })
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/2 ok, 0 failed, 1 no response of 3 discovered/)
     expect(r.stdout).toMatch(/no response from:\n\s+ghost\.example\.net/)
   })
 
   it('exits 1 when a node fails, showing its status message', async () => {
-    const r = await run(mcshBin, [...common, '-I', hosts[0]!.identity, '-c', 'testagent explode'], { env })
+    const r = await run(mcshBin, [...common, '-o', 'text', '-I', hosts[0]!.identity, '-c', 'testagent explode'], { env })
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/Unknown Error: action testagent#explode failed: boom/)
   })
 
   it('exits 4 when nothing matches', async () => {
-    const r = await run(mcshBin, [...common, '-F', 'role=nonexistent', '--discovery-timeout', '0.5', '-c', 'rpc rpcutil ping'], { env })
+    const r = await run(mcshBin, [...common, '-o', 'text', '-F', 'role=nonexistent', '--discovery-timeout', '0.5', '-c', 'rpc rpcutil ping'], { env })
     expect(r.code).toBe(4)
     expect(r.stdout).toMatch(/no nodes matched/)
   })
@@ -106,6 +106,12 @@ describe('mcsh one-shot CLI', () => {
     const r = await run(mcshBin, ['--broker', 'stomp://127.0.0.1:9,stomp://127.0.0.1:10', '-c', 'ping'], { env })
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/tried stomp:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\), stomp:\/\/127\.0\.0\.1:10 \(ECONNREFUSED\)/)
+  })
+
+  it('prints JSON by default when stdout is not a terminal', async () => {
+    const r = await run(mcshBin, [...common, 'rpc', 'rpcutil', 'ping'], { env })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).stats.ok).toBe(NODES)
   })
 
   it('reads commands from stdin when it is not a terminal', async () => {

@@ -1,11 +1,13 @@
 import type { CommandResult } from '../../commands/result.js'
 import { renderDiscoverResult, renderPingResult } from './discover.js'
 import { renderRpcResult } from './rpc.js'
+import { renderFactsResult, renderInventoryResult, renderNodesResult, renderScopeResult } from './session.js'
 import type { RenderOptions } from './style.js'
 
 export type { RenderOptions } from './style.js'
 export { renderRpcResult, summaryLine } from './rpc.js'
 export { renderDiscoverResult, renderPingResult } from './discover.js'
+export { renderFactsResult, renderInventoryResult, renderNodesResult, renderScopeResult } from './session.js'
 export { renderTable } from './table.js'
 
 /** Any result as text for a terminal of `width` columns. Pure: no I/O. */
@@ -19,6 +21,16 @@ export function renderResult(r: CommandResult, o: RenderOptions): string {
       return renderPingResult(r, o)
     case 'text':
       return r.text
+    case 'scope':
+      return renderScopeResult(r, o)
+    case 'nodes':
+      return renderNodesResult(r, o)
+    case 'facts':
+      return renderFactsResult(r, o)
+    case 'inventory':
+      return renderInventoryResult(r, o)
+    case 'exit':
+      return ''
     default: {
       const never: never = r
       return never

@@ -22,10 +22,7 @@ export function cellText(value: unknown, maxChars = 200): string {
   return text.length > maxChars ? text.slice(0, maxChars - 1) + '…' : text
 }
 
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
-}
+export { formatMs } from '../../util/duration.js'
 
 /** Identities packed into lines no wider than `width`. */
 export function packWords(words: readonly string[], width: number, indent = ''): string {

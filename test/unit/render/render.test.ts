@@ -27,6 +27,7 @@ function result(replies: RpcResult['replies'], noResponse: string[] = []): RpcCo
     requestId: 'r1',
     agent: 'svc',
     action: 'status',
+    inputs: {},
     collective: 'mcollective',
     filter: emptyFilter(),
     discovered: [...replies.map((r) => r.sender), ...noResponse],

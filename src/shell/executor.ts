@@ -109,13 +109,13 @@ export class Executor {
     const pretty = this.term.tty
     if (!sink) {
       const format: OutputFormat = outcome.format ?? setting ?? (this.term.tty ? 'text' : 'json')
-      const text = formatResult(result, format, { width: this.term.width, color: this.term.color && format === 'text', pretty })
+      const text = await formatResult(result, format, { width: this.term.width, color: this.term.color && format === 'text', pretty })
       if (text) this.term.out(text)
       return ExitCode.OK
     }
     if (sink.kind === 'file') {
       const format = outcome.format ?? formatForPath(sink.path) ?? 'json'
-      const text = formatResult(result, format, { width: this.term.width, color: false, pretty: format === 'json' && !sink.append }) + '\n'
+      const text = (await formatResult(result, format, { width: this.term.width, color: false, pretty: format === 'json' && !sink.append })) + '\n'
       try {
         await (sink.append ? appendFile(sink.path, text) : writeFile(sink.path, text))
       } catch (e) {
@@ -125,7 +125,7 @@ export class Executor {
       return ExitCode.OK
     }
     const format = outcome.format ?? 'json'
-    const text = formatResult(result, format, { width: this.term.width, color: false, pretty: false }) + '\n'
+    const text = (await formatResult(result, format, { width: this.term.width, color: false, pretty: false })) + '\n'
     const code = await pipeTo(sink.command, text, this.term)
     if (code !== 0) {
       this.term.err(`shell command '${sink.command}' exited with ${code}`)

@@ -1,8 +1,6 @@
-import { stringify as toYaml } from 'yaml'
 import { resultToJson, type CommandResult } from '../commands/result.js'
 import type { OutputFormat } from '../commands/session.js'
 import { McshError } from '../util/errors.js'
-import { renderResult } from './render/index.js'
 
 export interface FormatOptions {
   width: number
@@ -11,17 +9,24 @@ export interface FormatOptions {
   pretty: boolean
 }
 
-/** A result in any output format (docs/json-output.md). */
-export function formatResult(r: CommandResult, format: OutputFormat, o: FormatOptions): string {
+/**
+ * A result in any output format (docs/json-output.md). The text renderer and YAML load on first use:
+ * `mcsh -c` sends its request before paying for them.
+ */
+export async function formatResult(r: CommandResult, format: OutputFormat, o: FormatOptions): Promise<string> {
   switch (format) {
-    case 'text':
+    case 'text': {
+      const { renderResult } = await import('./render/index.js')
       return renderResult(r, { width: o.width, color: o.color })
+    }
     case 'json':
       return JSON.stringify(resultToJson(r), null, o.pretty ? 2 : undefined)
     case 'jsonl':
       return rows(r).map((row) => JSON.stringify(row)).join('\n')
-    case 'yaml':
-      return toYaml(resultToJson(r), { lineWidth: 0 }).trimEnd()
+    case 'yaml': {
+      const { stringify } = await import('yaml')
+      return stringify(resultToJson(r), { lineWidth: 0 }).trimEnd()
+    }
     case 'csv':
       return toCsv(r)
   }

@@ -109,13 +109,14 @@ cat > "$new_xml" <<XML
   <bean class="org.springframework.beans.factory.config.PropertyPlaceholderConfigurer"/>
 
   <broker xmlns="http://activemq.apache.org/schema/core" brokerName="mcsh-ci" useJmx="false"
-          persistent="false" schedulerSupport="false" dataDirectory="\${activemq.base}/data">
+          persistent="false" schedulerSupport="false" schedulePeriodForDestinationPurge="30000" dataDirectory="\${activemq.base}/data">
 
     <destinationPolicy>
       <policyMap>
         <policyEntries>
-          <!-- a slow subscriber gets its oldest pending messages dropped rather than blocking senders -->
-          <policyEntry topic=">" producerFlowControl="false">
+          <!-- a slow subscriber gets its oldest pending messages dropped rather than blocking senders;
+               topics nobody has used for a minute (every test run makes new ones) are dropped -->
+          <policyEntry topic=">" producerFlowControl="false" gcInactiveDestinations="true" inactiveTimeoutBeforeGC="60000">
             <pendingMessageLimitStrategy>
               <constantPendingMessageLimitStrategy limit="10000"/>
             </pendingMessageLimitStrategy>

@@ -33,21 +33,44 @@ export class HistorySearch {
     return this.index >= 0 ? historyOf(this.rl)[this.index] : undefined
   }
 
-  feed(chunk: Buffer): void {
-    const text = chunk.toString('utf8')
-    if (text === '\r' || text === '\n') return this.finish(this.match ?? this.saved, true)
-    if (text === '\x1b' || text === '\x07') return this.finish(this.saved, false)
-    if (text === '\x12') return this.find(this.index + 1)
-    if (text === '\x7f' || text === '\b') {
-      this.query = this.query.slice(0, -1)
-      return this.find(0)
+  /**
+   * Takes typed text (one key or a pasted run); returns what follows the key that ended the search,
+   * for the line editor.
+   */
+  feed(text: string): string {
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i] as string
+      if (ch === '\r' || ch === '\n') {
+        this.finish(this.match ?? this.saved, true)
+        return text.slice(i + 1)
+      }
+      if (ch === '\x07' || (ch === '\x1b' && !/^[[O]/.test(text.slice(i + 1)))) {
+        this.finish(this.saved, false)
+        return text.slice(i + 1)
+      }
+      if (ch === '\x03') {
+        this.finish('', false)
+        return text.slice(i + 1)
+      }
+      if (ch === '\x12') {
+        this.find(this.index + 1)
+        continue
+      }
+      if (ch === '\x7f' || ch === '\b') {
+        this.query = this.query.slice(0, -1)
+        this.find(0)
+        continue
+      }
+      if (ch >= ' ') {
+        this.query += ch
+        this.find(Math.max(0, this.index))
+        continue
+      }
+      // Any other key (arrows, Tab, Ctrl-E…): the match goes on the line for editing, the key to the editor.
+      this.finish(this.match ?? this.saved, false)
+      return text.slice(i)
     }
-    if (text === '\x03') return this.finish('', false)
-    if (/^[^\x00-\x1f\x7f]+$/.test(text) && !text.startsWith('\x1b')) {
-      this.query += text
-      return this.find(Math.max(0, this.index))
-    }
-    this.finish(this.match ?? this.saved, false)
+    return ''
   }
 
   private find(from: number): void {

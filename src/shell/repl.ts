@@ -60,14 +60,15 @@ export async function runShell(o: { session: Session; registry: CommandRegistry;
       return
     }
     if (search.active) {
-      search.feed(chunk)
+      const rest = search.feed(chunk.toString('utf8'))
+      if (rest) onData(Buffer.from(rest, 'utf8'))
       return
     }
-    if (chunk.length === 1 && chunk[0] === CTRL_R) {
-      search.start()
-      return
-    }
-    input.write(chunk)
+    const at = chunk.indexOf(CTRL_R)
+    if (at === -1) return void input.write(chunk)
+    if (at > 0) input.write(chunk.subarray(0, at))
+    search.start()
+    if (at + 1 < chunk.length) onData(chunk.subarray(at + 1))
   }
   const stdin = process.stdin
   stdin.setRawMode?.(true)

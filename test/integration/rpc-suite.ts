@@ -21,7 +21,7 @@ export function rpcSuite(brokerUrl: () => string): void {
   const hosts = simulateHosts(NODES, SEED)
   const expectedFor = (filter: Filter) =>
     hosts
-      .filter((h) => compileFilter(filter).matches({ identity: h.identity, facts: h.facts, classes: new Set(h.classes), agents: new Set(['rpcutil', 'testagent', 'discovery']) }))
+      .filter((h) => compileFilter(filter).matches({ identity: h.identity, facts: h.facts, classes: new Set(h.classes), agents: new Set(['rpcutil', 'testagent', 'slow', 'discovery']) }))
       .map((h) => h.identity)
       .sort()
 

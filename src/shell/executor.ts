@@ -6,7 +6,7 @@ import { exitCodeForError, runCommand, type RunOutcome } from '../commands/run.j
 import type { OutputFormat, Session } from '../commands/session.js'
 import { splitCommands } from '../commands/tokenize.js'
 import type { Progress } from '../commands/types.js'
-import { summarizeFilter } from '../filter/index.js'
+import { termLabel } from '../commands/scope.js'
 import { McshError, errorMessage } from '../util/errors.js'
 import { describeError } from './errors.js'
 import { formatForPath, formatResult } from './format.js'
@@ -78,6 +78,7 @@ export class Executor {
     } catch (e) {
       return this.fail(e as Error)
     }
+    const scope = this.session.scopeTerms.map(termLabel).join(' ') || 'all nodes'
     const outcome = await runCommand(command, {
       session: this.session,
       registry: this.registry,
@@ -86,7 +87,7 @@ export class Executor {
       notice: (t) => this.term.err(t),
       execute: (line) => this.runLine(line, signal),
     })
-    this.session.recorder?.record(text, { ...(outcome.result ? { result: outcome.result } : {}), ...(outcome.error ? { error: outcome.error } : {}), scope: summarizeFilter(this.session.scope) })
+    this.session.recorder?.record(text, { ...(outcome.result ? { result: outcome.result } : {}), ...(outcome.error ? { error: outcome.error } : {}), scope })
     let status = outcome.exitCode
     if (outcome.error) return this.fail(outcome.error)
     if (outcome.result?.kind === 'exit') {

@@ -3,29 +3,15 @@ import { emptyFilter } from '../filter/types.js'
 import { McshError } from '../util/errors.js'
 import type { ScopeResult } from './result.js'
 import type { ScopeTerm, Session } from './session.js'
+import { discoverInSession } from './discovering.js'
 import type { Command, CommandContext } from './types.js'
 
 const kinds: FilterTermKind[] = ['fact', 'class', 'identity', 'agent', 'where', 'with']
 
 /** Discovers the current scope and remembers it as the node set. */
 export async function discoverScope(ctx: CommandContext): Promise<{ nodes: number; discovery_ms: number }> {
-  const { session, signal, progress } = ctx
-  const client = await session.connectedClient()
-  const started = performance.now()
-  let count = 0
-  const method = session.discoveryMethod()
-  const d = await client.discover({
-    filter: session.scope,
-    collective: session.collective,
-    timeoutMs: session.settings.discoveryTimeoutMs,
-    windowMs: session.settings.discoveryWindowMs,
-    signal,
-    ...(method ? { method } : {}),
-    onNode: () => progress?.discovered?.(++count, performance.now() - started),
-  })
-  progress?.done?.()
-  session.rememberNodes(d, session.scope, session.collective)
-  return { nodes: d.nodes.length, discovery_ms: d.stats.discovery_ms }
+  const { discovery } = await discoverInSession(ctx)
+  return { nodes: discovery.nodes.length, discovery_ms: discovery.stats.discovery_ms }
 }
 
 export function scopeResult(session: Session, discovered?: { nodes: number; discovery_ms: number }, message?: string): ScopeResult {

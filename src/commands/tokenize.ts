@@ -35,15 +35,30 @@ export function splitCommands(line: string): string[] {
 
 /** Shell-like words: whitespace separates, quotes group (`service="my svc"` → `service=my svc`), `\` escapes. */
 export function tokenize(command: string): string[] {
+  const { words, partial, openQuote } = scanWords(command)
+  if (openQuote) throw new McshError('MCSH_USAGE', `unterminated ${openQuote === '"' ? 'double' : 'single'} quote in: ${command}`)
+  return partial === undefined ? words : [...words, partial]
+}
+
+/**
+ * The finished words before the end of `text` and the word being typed (empty when the text ends in
+ * a space); an unterminated quote is fine. For completion.
+ */
+export function splitPartial(text: string): { words: string[]; fragment: string } {
+  const { words, partial } = scanWords(text)
+  return { words, fragment: partial ?? '' }
+}
+
+function scanWords(text: string): { words: string[]; partial: string | undefined; openQuote: string | undefined } {
   const words: string[] = []
   let word = ''
   let inWord = false
   let quote: string | undefined
-  for (let i = 0; i < command.length; i++) {
-    const ch = command[i] as string
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string
     if (quote) {
       if (ch === quote) quote = undefined
-      else if (ch === '\\' && quote === '"' && i + 1 < command.length && /["\\$`]/.test(command[i + 1] as string)) word += command[++i]
+      else if (ch === '\\' && quote === '"' && i + 1 < text.length && /["\\$`]/.test(text[i + 1] as string)) word += text[++i]
       else word += ch
       continue
     }
@@ -52,8 +67,8 @@ export function tokenize(command: string): string[] {
       inWord = true
       continue
     }
-    if (ch === '\\' && i + 1 < command.length) {
-      word += command[++i]
+    if (ch === '\\' && i + 1 < text.length) {
+      word += text[++i]
       inWord = true
       continue
     }
@@ -66,9 +81,7 @@ export function tokenize(command: string): string[] {
     word += ch
     inWord = true
   }
-  if (quote) throw new McshError('MCSH_USAGE', `unterminated ${quote === '"' ? 'double' : 'single'} quote in: ${command}`)
-  if (inWord) words.push(word)
-  return words
+  return { words, partial: inWord ? word : undefined, openQuote: quote }
 }
 
 /** Quotes a word only when it needs it, so a re-rendered command tokenizes back the same. */

@@ -70,6 +70,10 @@ export async function runShell(o: { session: Session; registry: CommandRegistry;
     search.start()
     if (at + 1 < chunk.length) onData(chunk.subarray(at + 1))
   }
+  // The shell never dies on an error: anything that escapes is reported and the prompt comes back.
+  const onStray = (e: unknown) => term.err(describeError(e instanceof Error ? e : new Error(String(e)), term.color))
+  process.on('unhandledRejection', onStray)
+  process.on('uncaughtException', onStray)
   const stdin = process.stdin
   stdin.setRawMode?.(true)
   stdin.on('data', onData)
@@ -123,6 +127,8 @@ export async function runShell(o: { session: Session; registry: CommandRegistry;
   })()
   await Promise.race([lines, closed])
   stdin.off('data', onData)
+  process.off('unhandledRejection', onStray)
+  process.off('uncaughtException', onStray)
   stdin.setRawMode?.(false)
   stdin.pause()
   rl.close()

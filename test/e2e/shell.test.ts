@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { simulateHosts } from '../../src/daemon/simulator.js'
 import { embeddedBroker, type TestBroker } from '../helpers/brokers.js'
-import { startTestFleet, type TestFleet } from '../helpers/fleet.js'
+import { startTestFleet, writeClientConfig, type TestFleet } from '../helpers/fleet.js'
 import { PtyShell, ptyAvailable } from '../helpers/pty.js'
 import { mcshBin, run } from '../helpers/spawn.js'
 
@@ -27,16 +27,7 @@ describe.skipIf(!pty.ok)('the mcsh shell in a terminal', () => {
     broker = await embeddedBroker()
     t = await startTestFleet({ brokerUrl: broker.url, nodes: NODES, seed: SEED })
     dir = mkdtempSync(join(tmpdir(), 'mcsh-e2e-'))
-    const config = join(dir, 'client.json5')
-    writeFileSync(
-      config,
-      JSON.stringify({
-        collectives: t.config.collectives,
-        security: { plugin: 'psk', psk: t.config.security.psk },
-        agentDirs: t.config.agentDirs,
-        client: { discoveryTimeoutMs: 1500, discoveryWindowMs: 150, replyGraceMs: 1000 },
-      }),
-    )
+    const config = writeClientConfig(dir, t.config)
     args = ['--config', config, '--broker', broker.url]
     env = { MCSH_HISTORY: join(dir, 'history') }
   })

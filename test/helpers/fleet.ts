@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadAgents } from '../../src/agents/loader.js'
 import { RpcClient } from '../../src/client/rpc-client.js'
@@ -56,4 +57,19 @@ export async function startTestFleet(o: { brokerUrl: string; nodes?: number; see
       await fleet.stop()
     },
   }
+}
+
+/** A client config file for the bins that matches the test fleet (collective, key, agents, quick discovery). */
+export function writeClientConfig(dir: string, config: Config): string {
+  const file = join(dir, 'client.json5')
+  writeFileSync(
+    file,
+    JSON.stringify({
+      collectives: config.collectives,
+      security: { plugin: config.security.plugin, psk: config.security.psk },
+      agentDirs: config.agentDirs,
+      client: { discoveryTimeoutMs: 1500, discoveryWindowMs: 150, replyGraceMs: 1000 },
+    }),
+  )
+  return file
 }

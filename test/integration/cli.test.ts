@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { simulateHosts } from '../../src/daemon/simulator.js'
 import { embeddedBroker, type TestBroker } from '../helpers/brokers.js'
-import { startTestFleet, type TestFleet } from '../helpers/fleet.js'
+import { startTestFleet, writeClientConfig, type TestFleet } from '../helpers/fleet.js'
 import { mcshBin, mcshdBin, repoRoot, run, start, waitFor } from '../helpers/spawn.js'
 
 const NODES = 8
@@ -18,16 +18,7 @@ beforeAll(async () => {
   broker = await embeddedBroker()
   t = await startTestFleet({ brokerUrl: broker.url, nodes: NODES, seed: 11 })
   dir = mkdtempSync(join(tmpdir(), 'mcsh-cli-'))
-  const config = join(dir, 'client.json5')
-  writeFileSync(
-    config,
-    JSON.stringify({
-      collectives: t.config.collectives,
-      security: { plugin: 'psk', psk: t.config.security.psk },
-      agentDirs: t.config.agentDirs,
-      client: { discoveryTimeoutMs: 1500, discoveryWindowMs: 150, replyGraceMs: 1000 },
-    }),
-  )
+  const config = writeClientConfig(dir, t.config)
   common = ['--config', config, '--broker', broker.url]
   env = {}
 })

@@ -1,3 +1,4 @@
+import { splitPartial } from '../../commands/tokenize.js'
 import { bestMatch, rankCandidates } from './rank.js'
 
 /** Where completions come from; each may be slow (the fleet) and must bound its own wait. */
@@ -53,7 +54,7 @@ async function completeWords(before: string, src: CompletionSources): Promise<Co
   const segment = currentSegment(before)
   if (segment.kind === 'file') return { candidates: await src.files(segment.fragment), fragment: segment.fragment }
   if (segment.kind === 'shell') return { candidates: [], fragment: '' }
-  const { words, fragment } = splitWords(segment.text)
+  const { words, fragment } = splitPartial(segment.text)
   const none: Completion = { candidates: [], fragment }
   const done = (candidates: string[], f = fragment): Completion => ({ candidates: rankCandidates(f, candidates), fragment: f })
 
@@ -217,33 +218,4 @@ function currentSegment(before: string): { kind: 'command' | 'shell'; text: stri
   if (sink?.kind === 'file') return { kind: 'file', fragment: before.slice(sink.at).trimStart() }
   if (sink) return { kind: 'shell', text: '' }
   return { kind: 'command', text: before.slice(start).trimStart() }
-}
-
-/** Complete words before the cursor and the partial word under it; quotes group, unterminated is fine. */
-function splitWords(text: string): { words: string[]; fragment: string } {
-  const words: string[] = []
-  let word = ''
-  let quote: string | undefined
-  let inWord = false
-  for (const ch of text) {
-    if (quote) {
-      if (ch === quote) quote = undefined
-      else word += ch
-      continue
-    }
-    if (ch === '"' || ch === "'") {
-      quote = ch
-      inWord = true
-      continue
-    }
-    if (/\s/.test(ch)) {
-      if (inWord) words.push(word)
-      word = ''
-      inWord = false
-      continue
-    }
-    word += ch
-    inWord = true
-  }
-  return { words, fragment: inWord ? word : '' }
 }

@@ -149,7 +149,7 @@ XML
 new_opts=$(mktemp)
 cat > "$new_opts" <<'OPTS'
 # Written by mcsh .ci/activemq-setup.sh (replaces /usr/share/activemq/activemq-options for this instance)
-STARTTIME=2
+STARTTIME=0
 ACTIVEMQ_BASE="/var/lib/activemq/$INSTANCE"
 # /usr/bin/activemq derives these from ACTIVEMQ_BASE before it reads this file: set them here
 ACTIVEMQ_DATA="/var/lib/activemq/$INSTANCE/data"
@@ -171,30 +171,35 @@ for pair in "$new_xml:activemq.xml" "$new_opts:options"; do
 done
 [ -L "$ENABLED" ] || [ -d "$ENABLED" ] || ln -s "../instances-available/$INSTANCE" "$ENABLED" || fail "cannot enable instance $INSTANCE"
 
-# 3. Start (or restart after a configuration change).
+# 3. Stop it after a configuration change (bounded; SIGKILL as a last resort).
+stop_instance() {
+  /etc/init.d/activemq stop >/dev/null 2>&1 || true
+  for _ in $(seq 1 40); do running || return 0; sleep 0.5; done
+  kill -9 "$(cat "$PIDFILE" 2>/dev/null)" 2>/dev/null || true
+  sleep 1
+}
 if running && [ $changed = 1 ]; then
   say "configuration changed: restarting"
-  /etc/init.d/activemq stop >/dev/null 2>&1 || true
-  for _ in $(seq 1 20); do running || break; sleep 0.5; done
-fi
-if running && stomp_answers; then
-  say "ActiveMQ (pid $(cat "$PIDFILE")) answers STOMP on 127.0.0.1:$PORT"
-  exit 0
-fi
-if ! running; then
-  say "starting ActiveMQ instance $INSTANCE"
-  rm -f "$PIDFILE"
-  /etc/init.d/activemq start >/dev/null 2>&1 || fail "/etc/init.d/activemq start failed"
+  stop_instance
 fi
 
-# 4. Wait for STOMP, bounded.
+# 4. Start it when it is not running, and wait (bounded) for STOMP. A broker that is still starting
+# or still shutting down (its pid alive, no STOMP yet) is waited for; one that is gone is started,
+# once.
 deadline=$(($(date +%s) + WAIT))
+started=0
 while [ "$(date +%s)" -lt "$deadline" ]; do
   if stomp_answers; then
     say "ActiveMQ (pid $(cat "$PIDFILE" 2>/dev/null)) answers STOMP on 127.0.0.1:$PORT (login $LOGIN)"
     exit 0
   fi
-  running || fail "ActiveMQ exited during start-up"
-  sleep 1
+  if ! running; then
+    [ $started = 1 ] && fail "ActiveMQ exited during start-up"
+    say "starting ActiveMQ instance $INSTANCE"
+    rm -f "$PIDFILE"
+    /etc/init.d/activemq start >/dev/null 2>&1 || fail "/etc/init.d/activemq start failed"
+    started=1
+  fi
+  sleep 0.5
 done
 fail "ActiveMQ STOMP does not answer on 127.0.0.1:$PORT after ${WAIT} s"

@@ -109,12 +109,12 @@ async function measure(o: { broker: string; url: string; brokerPid?: number; nod
   config.broker.urls = [o.url]
   config.collectives = [collective]
   config.identity = 'bench-client'
-  config.security.psk = 'bench-psk'
+  config.security = { plugin: 'psk', psk: 'bench-psk' }
   config.logLevel = 'error'
   config.client.discoveryTimeoutMs = 5000
   config.client.discoveryWindowMs = 100
   const file = join(o.dir, `${collective}.json5`)
-  writeFileSync(file, JSON.stringify({ collectives: [collective], security: { plugin: 'psk', psk: 'bench-psk' }, broker: { urls: [o.url] }, logLevel: 'error', daemon: { maxConcurrentActions: 64 } }))
+  writeFileSync(file, JSON.stringify({ collectives: [collective], security: { plugin: 'psk', psk: 'bench-psk' }, authorization: { default: 'allow' }, broker: { urls: [o.url] }, logLevel: 'error', daemon: { maxConcurrentActions: 64 } }))
   const fleet = startChild([mcshd, '--config', file, '--simulate', String(o.nodes), '--connections', String(o.connections)])
   const client = new RpcClient({ config, logger: silentLogger })
   await client.connect()

@@ -39,6 +39,7 @@ export async function runShellBench(o: { dir: string }): Promise<ShellBench> {
   config.collectives = ['shellbench']
   config.identity = 'bench-shell'
   config.logLevel = 'error'
+  config.security = { plugin: 'psk', psk: 'shell-bench' }
   const agents = await loadAgents({ dirs: [], logger: silentLogger })
   const fleet = await startFleet({ count: 50, seed: 3, config, agents, logger: silentLogger, connections: 4 })
   const session = new Session({ config, logger: silentLogger })
@@ -57,7 +58,7 @@ export async function runShellBench(o: { dir: string }): Promise<ShellBench> {
     }
 
     const file = join(o.dir, 'shellbench.json5')
-    writeFileSync(file, JSON.stringify({ collectives: ['shellbench'], broker: { urls: [broker.url] } }))
+    writeFileSync(file, JSON.stringify({ collectives: ['shellbench'], broker: { urls: [broker.url] }, security: config.security }))
     const watcher = createConnector(config, { role: 'client', logger: silentLogger })
     let arrived: (() => void) | undefined
     watcher.subscribe(destinations.broadcast('shellbench', 'discovery'), () => arrived?.())

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir, userInfo } from 'node:os'
+import { join } from 'node:path'
 import { startBroker } from '../broker/index.js'
+import { createCa, issueCertificate, type Credentials } from '../security/pki.js'
 import { loadAgents } from '../agents/loader.js'
 import { parseOptions } from '../commands/options.js'
 import { ExitCode } from '../commands/result.js'
@@ -42,6 +46,7 @@ export async function demoMain(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ level: o.verbose ? 'debug' : 'error' })
   const broker = await startBroker({ host: '127.0.0.1', port: 0, logger })
+  const pki = throwAwayPki()
   try {
     const config = await loadConfig({
       env: {},
@@ -49,12 +54,16 @@ export async function demoMain(argv: string[]): Promise<number> {
         c.broker.urls = [broker.url]
         c.identity = 'demo-client'
         c.logLevel = o.verbose ? 'debug' : 'error'
+        c.security = { plugin: 'ssl', ca: pki.files.ca, cert: pki.files.cert, key: pki.files.key }
+        c.authorization = { ...c.authorization, default: 'allow' }
       },
     })
     const agents = await loadAgents({ dirs: config.agentDirs, logger })
-    const fleet = await startFleet({ count, seed, config, agents, logger, connections: Math.min(8, count) })
+    const fleet = await startFleet({ count, seed, config, agents, logger, connections: Math.min(8, count), ca: pki.ca })
     try {
-      const banner = `mcsh demo: embedded broker ${broker.url}, ${count} simulated nodes (seed ${seed}). Try: ping · discover · filter fact os.family=debian · rpc rpcutil get_fact fact=role · help`
+      const banner =
+        `mcsh demo: embedded broker ${broker.url}, ${count} simulated nodes (seed ${seed}), every message signed (ssl, caller cert=${pki.user}, throw-away CA).\n` +
+        'Try: ping · filter fact os.family=<Tab> · rpc rpcutil get_fact fact=role · facts datacenter · help'
       return await runClient({ config, options: o, positionals: parsed.positionals, banner })
     } finally {
       await fleet.stop()
@@ -64,5 +73,25 @@ export async function demoMain(argv: string[]): Promise<number> {
     return ExitCode.Connection
   } finally {
     await broker.close()
+    rmSync(pki.dir, { recursive: true, force: true })
   }
+}
+
+/** A CA and a client certificate for this user in a temporary folder, removed when the demo ends. */
+function throwAwayPki(): { dir: string; ca: Credentials; user: string; files: { ca: string; cert: string; key: string } } {
+  const dir = mkdtempSync(join(tmpdir(), 'mcsh-demo-'))
+  const user = (() => {
+    try {
+      return userInfo().username.replace(/[^\w.@-]/g, '_') || 'operator'
+    } catch {
+      return 'operator'
+    }
+  })()
+  const ca = createCa({ name: 'mcsh-demo-ca', days: 2, rsaBits: 2048 })
+  const client = issueCertificate({ ca, name: user, role: 'client', days: 2 })
+  const files = { ca: join(dir, 'ca.pem'), cert: join(dir, `${user}.pem`), key: join(dir, `${user}.key`) }
+  writeFileSync(files.ca, ca.certPem)
+  writeFileSync(files.cert, client.certPem)
+  writeFileSync(files.key, client.keyPem as string, { mode: 0o600 })
+  return { dir, ca, user, files }
 }

@@ -45,6 +45,8 @@ usage:
   mcsh [options] FILE.mcsh            run a script (--dry-run: show what it would do)
   mcsh broker [--listen HOST:PORT]    run the embedded STOMP broker ('mcsh broker --help')
   mcsh demo [-c "CMDS"]               embedded broker + 50 simulated nodes + the shell, on loopback
+  mcsh pki init|issue|csr|sign|show|verify
+                                      the site's certificates ('mcsh pki --help')
 
 options:
 ${formatOptionHelp(globalOptions)}
@@ -58,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv
   if (first === 'broker') return (await import('./broker.js')).brokerMain(rest)
   if (first === 'demo') return (await import('./demo.js')).demoMain(rest)
+  if (first === 'pki') return (await import('./pki.js')).pkiMain(rest)
   const term = stdioTerminal()
   let parsed: ReturnType<typeof parseOptions>
   try {

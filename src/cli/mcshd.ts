@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { loadAgents } from '../agents/loader.js'
+import type { Credentials } from '../security/pki.js'
+import { readPrivateKey } from '../security/registry.js'
 import { formatOptionHelp, numberOption, parseOptions, type OptionSpec } from '../commands/options.js'
 import { ExitCode } from '../commands/result.js'
 import { loadConfig } from '../config/load.js'
@@ -16,6 +20,7 @@ const options: OptionSpec[] = [
   { name: 'identity', kind: 'value', valueName: 'NAME', help: 'this node\'s identity (default: the hostname)' },
   { name: 'simulate', kind: 'value', valueName: 'N', help: 'run N simulated nodes instead of this host' },
   { name: 'seed', kind: 'value', valueName: 'S', help: 'seed of the simulated fleet (default 1)' },
+  { name: 'simulate-ca', kind: 'value', valueName: 'DIR', help: 'with ssl: the CA (ca.pem, ca.key) that issues the simulated nodes their certificates' },
   { name: 'connections', kind: 'value', valueName: 'N', help: 'broker connections a simulated fleet shares (default broker.simulatorConnections; N = one per node)' },
   { name: 'log-level', kind: 'value', valueName: 'LEVEL', help: 'debug, info, warn, error' },
   { name: 'log-file', kind: 'value', valueName: 'FILE', help: 'append logs here instead of stderr' },
@@ -77,7 +82,8 @@ signals: SIGTERM/SIGINT stop after running actions finish; SIGHUP re-reads facts
   process.on('uncaughtException', (e) => logger.error('uncaught exception (continuing)', { error: e.stack ?? String(e) }))
   process.on('unhandledRejection', (e) => logger.error('unhandled rejection (continuing)', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) }))
   try {
-    const stop = simulate !== undefined ? await runFleet(config, logger, simulate, seed, connections) : await runDaemon(config, logger)
+    const ca = typeof o['simulate-ca'] === 'string' ? loadSimulatorCa(o['simulate-ca']) : undefined
+    const stop = simulate !== undefined ? await runFleet(config, logger, simulate, seed, connections, ca) : await runDaemon(config, logger)
     await waitForSignal(logger, stop)
     return ExitCode.OK
   } catch (e) {
@@ -92,9 +98,13 @@ async function runDaemon(config: Readonly<Config>, logger: Logger): Promise<{ st
   return daemon
 }
 
-async function runFleet(config: Readonly<Config>, logger: Logger, count: number, seed: number | undefined, connections: number | undefined) {
+function loadSimulatorCa(dir: string): Credentials {
+  return { certPem: readFileSync(join(dir, 'ca.pem'), 'utf8'), keyPem: readPrivateKey(join(dir, 'ca.key')) }
+}
+
+async function runFleet(config: Readonly<Config>, logger: Logger, count: number, seed: number | undefined, connections: number | undefined, ca: Credentials | undefined) {
   const agents = await loadAgents({ dirs: config.agentDirs, logger })
-  const fleet = await startFleet({ count, seed: seed ?? 1, config, agents, logger, ...(connections ? { connections } : {}) })
+  const fleet = await startFleet({ count, seed: seed ?? 1, config, agents, logger, ...(connections ? { connections } : {}), ...(ca ? { ca } : {}) })
   logger.info('simulated fleet ready', { nodes: count, connections: fleet.connectors.length, broker: config.broker.urls.join(',') })
   return fleet
 }

@@ -13,7 +13,7 @@ export function defaultConfig(): Config {
       simulatorConnections: 8,
       tls: { rejectUnauthorized: true },
     },
-    security: { plugin: 'psk', psk: 'mcsh-lab-psk' },
+    security: { plugin: 'ssl' },
     serializer: 'json',
     ttlSeconds: 60,
     maxClockSkewSeconds: 30,
@@ -24,6 +24,8 @@ export function defaultConfig(): Config {
     logLevel: 'info',
     logFile: null,
     daemon: { maxConcurrentActions: 16, maxQueuedActions: 2000 },
+    authorization: { enabled: true, policyDir: '/etc/mcsh/policies', default: 'deny' },
+    audit: { file: null, maxBytes: 50 * 1024 * 1024, keep: 5 },
     client: { discoveryTimeoutMs: 2000, discoveryWindowMs: 100, replyGraceMs: 2000 },
   }
 }

@@ -23,7 +23,7 @@ const spec: Spec = {
     simulatorConnections: 'number',
     tls: { ca: 'string', cert: 'string', key: 'string', rejectUnauthorized: 'boolean' },
   },
-  security: { plugin: 'string', psk: 'string', callerId: 'string' },
+  security: { plugin: 'string', psk: 'string', callerId: 'string', ca: 'string', cert: 'string', key: 'string', insecure: 'boolean' },
   serializer: 'string',
   ttlSeconds: 'number',
   maxClockSkewSeconds: 'number',
@@ -34,6 +34,8 @@ const spec: Spec = {
   logLevel: 'string',
   logFile: 'string|null',
   daemon: { maxConcurrentActions: 'number', maxQueuedActions: 'number' },
+  authorization: { enabled: 'boolean', policyDir: 'string', default: 'string' },
+  audit: { file: 'string|null', maxBytes: 'number', keep: 'number' },
   client: { discoveryTimeoutMs: 'number', discoveryWindowMs: 'number', replyGraceMs: 'number' },
 }
 
@@ -155,6 +157,10 @@ export function applyEnv(config: Config, env: NodeJS.ProcessEnv): void {
   if (plugin) config.security.plugin = plugin
   const psk = s('MCSH_PSK')
   if (psk) config.security.psk = psk
+  for (const [name, key] of [['MCSH_SSL_CA', 'ca'], ['MCSH_SSL_CERT', 'cert'], ['MCSH_SSL_KEY', 'key']] as const) {
+    const v = s(name)
+    if (v) config.security[key] = v
+  }
   const caller = s('MCSH_CALLER_ID')
   if (caller) config.security.callerId = caller
   const level = s('MCSH_LOG_LEVEL')
@@ -175,6 +181,8 @@ function finishConfig(config: Config): Readonly<Config> {
   if (!/^[\w.@-]+$/.test(config.identity))
     throw new McshError('MCSH_CONFIG_INVALID', `identity '${config.identity}' may only contain letters, digits, '.', '_', '@' and '-'`)
   if (!isLogLevel(config.logLevel)) throw new McshError('MCSH_CONFIG_INVALID', `'logLevel' must be one of debug, info, warn, error, silent`)
+  if (config.authorization.default !== 'allow' && config.authorization.default !== 'deny')
+    throw new McshError('MCSH_CONFIG_INVALID', `'authorization.default' must be 'allow' or 'deny', not '${config.authorization.default}'`)
   parseBrokerPool(config.broker.urls)
   return deepFreeze(config)
 }

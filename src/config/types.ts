@@ -8,11 +8,17 @@ export interface FactCommandConfig {
 }
 
 export interface SecurityConfig {
-  /** 'psk' for now; new plugins register in security/registry.ts. */
+  /** 'ssl' (certificates), 'psk' (a shared key, for labs) or 'none' (only with insecure: true). */
   plugin: string
   psk?: string
-  /** Overrides the caller id the plugin derives (psk: `uid=<uid>`). */
+  /** Overrides the caller id psk derives (`uid=<uid>`); ssl's caller id is always `cert=<subject>`. */
   callerId?: string
+  /** ssl: the site CA bundle, this side's certificate and private key (PEM files). */
+  ca?: string
+  cert?: string
+  key?: string
+  /** Required to run with plugin 'none': nothing is signed or verified. */
+  insecure?: boolean
 }
 
 /** One typed, frozen configuration for both the daemon and the client; each reads the keys it needs. */
@@ -47,6 +53,14 @@ export interface Config {
   logLevel: LogLevel
   logFile: string | null
   daemon: { maxConcurrentActions: number; maxQueuedActions: number }
+  authorization: {
+    enabled: boolean
+    /** `<agent>.policy` files (docs/authorization.md). */
+    policyDir: string
+    /** For agents without a policy file (rpcutil is allowed unless its own policy says otherwise). */
+    default: 'allow' | 'deny'
+  }
+  audit: { file: string | null; maxBytes: number; keep: number }
   client: {
     discoveryTimeoutMs: number
     discoveryWindowMs: number

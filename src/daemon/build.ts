@@ -3,7 +3,7 @@ import { loadAgents } from '../agents/loader.js'
 import type { Config } from '../config/types.js'
 import { commandFactSource, fileFactSource, FactStore, readClassesFile, systemFactSource, type FactSource } from '../facts/index.js'
 import { MessageCodec } from '../protocol/codec.js'
-import { createSecurity } from '../security/registry.js'
+import { createSecurity, type SecurityContext } from '../security/registry.js'
 import { createSerializer } from '../serializer/registry.js'
 import { createConnector } from '../transport/index.js'
 import type { Connector } from '../transport/types.js'
@@ -33,8 +33,8 @@ export function factSources(config: Readonly<Config>): FactSource[] {
   return sources
 }
 
-export function createCodec(config: Readonly<Config>): MessageCodec {
-  return new MessageCodec({ security: createSecurity(config), serializer: createSerializer(config.serializer), maxMessageBytes: config.maxMessageBytes })
+export function createCodec(config: Readonly<Config>, ctx: SecurityContext): MessageCodec {
+  return new MessageCodec({ security: createSecurity(config, ctx), serializer: createSerializer(config.serializer), maxMessageBytes: config.maxMessageBytes })
 }
 
 /** A real daemon: one node, one connection. */
@@ -70,7 +70,7 @@ export async function startDaemon(config: Readonly<Config>, o: { logger: Logger;
   const node = new DaemonNode({
     identity: config.identity,
     collectives: config.collectives,
-    codec: createCodec(config),
+    codec: createCodec(config, { role: 'server', identity: config.identity, logger: log }),
     agents,
     facts,
     classes: () => classes,

@@ -9,6 +9,11 @@ import { packageVersion } from '../util/package-root.js'
 import { pick, pickWeighted, seededRandom } from '../util/random.js'
 import { Semaphore } from '../util/semaphore.js'
 import { createCodec } from './build.js'
+import { readFileSync } from 'node:fs'
+import type { MessageCodec } from '../protocol/codec.js'
+import { issueCertificate, type Credentials } from '../security/pki.js'
+import { SslVerifier } from '../security/ssl.js'
+import { McshError } from '../util/errors.js'
 import { DaemonHost } from './host.js'
 import { DaemonNode } from './node.js'
 
@@ -127,6 +132,11 @@ export interface FleetOptions {
   /** Broker connections the nodes share; `count` gives one per node. Default config.broker.simulatorConnections. */
   connections?: number
   clock?: Clock
+  /**
+   * With security plugin ssl: the CA that issues each simulated node its own certificate (Ed25519:
+   * RSA keys for 1,000 nodes would take minutes to generate).
+   */
+  ca?: Credentials
 }
 
 /**
@@ -135,15 +145,15 @@ export interface FleetOptions {
  */
 export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const hosts = simulateHosts(o.count, o.seed ?? 1)
-  const codec = createCodec(o.config)
   const clock = o.clock ?? systemClock
+  const codecFor = fleetCodecs(o, clock)
   const limiter = new Semaphore(Math.max(64, o.config.daemon.maxConcurrentActions * 4), Math.max(10_000, o.count * 4))
   const nodes = hosts.map(
     (h) =>
       new DaemonNode({
         identity: h.identity,
         collectives: o.config.collectives,
-        codec,
+        codec: codecFor(h.identity),
         agents: o.agents,
         facts: { all: () => h.facts, get: (name) => h.facts[name] },
         classes: () => h.classes,
@@ -163,4 +173,20 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const host = new DaemonHost({ groups, logger: o.logger })
   await host.start()
   return { hosts, nodes, host, connectors: groups.map((g) => g.connector), stop: () => host.stop(1000) }
+}
+
+/** psk and none: one codec for all. ssl: a certificate per node, one shared verifier. */
+function fleetCodecs(o: FleetOptions, clock: Clock): (identity: string) => MessageCodec {
+  if (o.config.security.plugin !== 'ssl') {
+    const shared = createCodec(o.config, { role: 'server', logger: o.logger })
+    return () => shared
+  }
+  const ca = o.ca
+  if (!ca) throw new McshError('MCSH_CONFIG_INVALID', 'a simulated fleet with security plugin ssl needs a CA to issue its node certificates (mcshd --simulate-ca DIR)')
+  // Clients' certificates are checked against the configured CA bundle, else the issuing CA.
+  const verifier = new SslVerifier(o.config.security.ca ? readFileSync(o.config.security.ca, 'utf8') : ca.certPem, clock)
+  return (identity) => {
+    const { certPem, keyPem } = issueCertificate({ ca, name: identity, role: 'server', keyType: 'ed25519', days: 30 })
+    return createCodec(o.config, { role: 'server', identity, credentials: { certPem, keyPem: keyPem as string }, verifier, logger: o.logger })
+  }
 }

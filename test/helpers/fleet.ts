@@ -25,7 +25,8 @@ export function testConfig(o: TestConfigOptions): Config {
   c.broker.heartbeatMs = 2000
   c.collectives = [o.collective ?? `t_${shortId(4)}`]
   c.identity = 'test-client'
-  c.security.psk = o.psk ?? 'test-psk'
+  c.security = { plugin: 'psk', psk: o.psk ?? 'test-psk' }
+  c.authorization = { ...c.authorization, default: 'allow' }
   c.agentDirs = [fixtureAgentDir]
   c.client.discoveryTimeoutMs = 1500
   c.client.discoveryWindowMs = 150
@@ -66,7 +67,8 @@ export function writeClientConfig(dir: string, config: Config): string {
     file,
     JSON.stringify({
       collectives: config.collectives,
-      security: { plugin: config.security.plugin, psk: config.security.psk },
+      security: config.security,
+      authorization: config.authorization,
       agentDirs: config.agentDirs,
       client: { discoveryTimeoutMs: 1500, discoveryWindowMs: 150, replyGraceMs: 1000 },
     }),

@@ -94,7 +94,7 @@ describe('mcsh one-shot CLI', () => {
   })
 
   it('exits 3 naming the brokers it tried when none answers', async () => {
-    const r = await run(mcshBin, ['--broker', 'stomp://127.0.0.1:9,stomp://127.0.0.1:10', '-c', 'ping'], { env })
+    const r = await run(mcshBin, ['--broker', 'stomp://127.0.0.1:9,stomp://127.0.0.1:10', '-c', 'ping'], { env: { ...env, MCSH_SECURITY: 'psk', MCSH_PSK: 'x' } })
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/tried stomp:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\), stomp:\/\/127\.0\.0\.1:10 \(ECONNREFUSED\)/)
   })
@@ -162,6 +162,15 @@ describe('mcshd', () => {
     const r = await run(mcshdBin, ['--config', config])
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/unknown key 'collectivs' \(did you mean 'collectives'\?\)/)
+  })
+})
+
+describe('without credentials', () => {
+  it('says which certificate is missing and how to make one', async () => {
+    const home = join(dir, 'empty-home')
+    const r = await run(mcshBin, ['--broker', broker.url, '-c', 'ping'], { env: { ...env, MCSH_HOME: home } })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toMatch(new RegExp(`cannot read the certificate file ${home}/ssl/[\\w.-]+\\.pem for security plugin ssl: .*Create one with 'mcsh pki init' and 'mcsh pki issue'`))
   })
 })
 

@@ -94,9 +94,12 @@ function rethrowFilterError(ctx: FieldContext, e: unknown, tokenIndex: number, w
   throw e
 }
 
-/** MCollective's test for a compound field: a keyword, a `!` prefix, a parenthesis, `&&`/`||`, or quotes. */
+/**
+ * After MCollective's test for a compound field: a keyword, a leading `!` or `(`, a trailing `)`,
+ * `&&`/`||`, or quotes. Parentheses inside a token (`kernel=/^(5|6)/`) belong to a regex.
+ */
 function looksCompound(parts: ReadonlyArray<{ text: string }>): boolean {
-  return parts.some((t) => COMPOUND_TOKEN.test(t.text) || t.text.startsWith('!') || /[()'"]|&&|\|\|/.test(t.text))
+  return parts.some((t) => COMPOUND_TOKEN.test(t.text) || /^[!(]|\)$|['"]|&&|\|\|/.test(t.text))
 }
 
 function hasDataTerm(e: CompoundExpression): boolean {

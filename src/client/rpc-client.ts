@@ -253,6 +253,21 @@ export class RpcClient implements Requester {
     return this.finish(result, started, cancelled, targets, byNode)
   }
 
+  /**
+   * Routes replies to `requestId` (verified like any other) to `onReply` until closed: for tools
+   * that build and publish their own request bytes. Listens on the collective's reply destination.
+   */
+  expectReplies(collective: string, requestId: string, onReply: (reply: Reply) => void, onInvalid?: (reason: string, sender: string | undefined) => void): Exchange {
+    this.listen(collective)
+    this.pending.set(requestId, { onReply, onInvalid: onInvalid ?? ((reason, sender) => this.log.warn('reply refused', { requestid: requestId, sender, reason })) })
+    return { requestId, close: () => this.pending.delete(requestId) }
+  }
+
+  /** Where this client's replies arrive in a collective. */
+  replyDestination(collective: string): string {
+    return destinations.reply(collective, this.clientId)
+  }
+
   /** Requester, for discovery methods: publish one request and route its replies until closed. */
   async request(
     o: { agent: string; action: string; data: Record<string, unknown>; filter: Filter; collective: string; targets: 'broadcast' | readonly string[]; ttlSeconds?: number },

@@ -7,6 +7,7 @@ import type { Config } from '../../src/config/types.js'
 import { startFleet, type Fleet } from '../../src/daemon/simulator.js'
 import { shortId } from '../../src/util/ids.js'
 import { silentLogger, type Logger } from '../../src/util/logger.js'
+import type { TestPki } from './ssl.js'
 
 export const fixtureAgentDir = join(import.meta.dirname, '..', 'fixtures', 'agents')
 
@@ -43,10 +44,29 @@ export interface TestFleet {
   stop(): Promise<void>
 }
 
-export async function startTestFleet(o: { brokerUrl: string; nodes?: number; seed?: number; connections?: number; logger?: Logger; mutate?: (c: Config) => void; collective?: string }): Promise<TestFleet> {
+export async function startTestFleet(o: {
+  brokerUrl: string
+  nodes?: number
+  seed?: number
+  connections?: number
+  logger?: Logger
+  mutate?: (c: Config) => void
+  collective?: string
+  /** Sign with ssl: the client as alice, each node with its own certificate from the CA. */
+  pki?: TestPki
+}): Promise<TestFleet> {
   const config = testConfig({ brokerUrl: o.brokerUrl, ...(o.mutate ? { mutate: o.mutate } : {}), ...(o.collective ? { collective: o.collective } : {}) })
+  if (o.pki) config.security = { plugin: 'ssl', ...o.pki.alice.files }
   const agents = await loadAgents({ dirs: config.agentDirs, logger: silentLogger, strict: true })
-  const fleet = await startFleet({ count: o.nodes ?? 5, seed: o.seed ?? 7, config, agents, logger: o.logger ?? silentLogger, connections: o.connections ?? 2 })
+  const fleet = await startFleet({
+    count: o.nodes ?? 5,
+    seed: o.seed ?? 7,
+    config,
+    agents,
+    logger: o.logger ?? silentLogger,
+    connections: o.connections ?? 2,
+    ...(o.pki ? { ca: o.pki.ca } : {}),
+  })
   const client = new RpcClient({ config, logger: silentLogger })
   await client.connect()
   return {

@@ -185,19 +185,19 @@ export function rpcSuite(brokerUrl: () => string): void {
 
       const codec = new MessageCodec({ security: createPsk({ psk: t.config.security.psk!, callerId: 'uid=0' }), serializer: createJsonSerializer(), maxMessageBytes: 1 << 20 })
       const replies: Reply[] = []
-      const replyTo = destinations.reply(collective, t.client.clientId)
+      const replyTo = t.client.replyDestination(collective)
       const base = { kind: 'request' as const, sender: 'tester', callerId: 'uid=0', collective, agent: 'rpcutil', action: 'ping', data: {}, filter: { ...emptyFilter(), identity: [hosts[0]!.identity] }, ttlSeconds: 60, replyTo }
       const fresh = { ...base, id: 'replay-' + Date.now(), createdAtMs: Date.now() }
       const stale = { ...base, id: 'stale-' + Date.now(), createdAtMs: Date.now() - 3_600_000 }
       const future = { ...base, id: 'future-' + Date.now(), createdAtMs: Date.now() + 3_600_000 }
-      const exchanges = [fresh, stale, future].map((m) => t.client['pending'].set(m.id, { onReply: (r: Reply) => replies.push(r), onInvalid: () => {} }))
-      void exchanges
+      const exchanges = [fresh, stale, future].map((m) => t.client.expectReplies(collective, m.id, (r) => replies.push(r)))
       const freshBytes = await codec.encode(fresh)
       await t.client.connector.publish(dest, freshBytes, { confirm: true })
       await t.client.connector.publish(dest, freshBytes, { confirm: true })
       await t.client.connector.publish(dest, await codec.encode(stale), { confirm: true })
       await t.client.connector.publish(dest, await codec.encode(future), { confirm: true })
       await new Promise((r) => setTimeout(r, 700))
+      for (const x of exchanges) x.close()
       expect(replies.map((r) => r.requestId)).toEqual([fresh.id])
       const node = t.fleet.nodes.find((n) => n.identity === hosts[0]!.identity)!
       expect(node.counters.get('replayed')).toBeGreaterThanOrEqual(1)

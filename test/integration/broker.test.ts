@@ -1,13 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto'
 import { type Socket, createConnection } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { Client, type IFrame, type IMessage, type StompHeaders } from '@stomp/stompjs'
 import { TCPWrapper } from '@stomp/tcp-wrapper'
-import forge from 'node-forge'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FrameParser, type StompFrame, encodeFrame } from '../../src/broker/frame.js'
 import { type Broker, type BrokerOptions, type BrokerTuning, startBroker } from '../../src/broker/index.js'
 import { silentLogger } from '../../src/util/logger.js'
+import { makeTestPki } from '../helpers/tls.js'
 
 const WAIT_MS = 4000
 
@@ -534,23 +533,12 @@ describe('broker with raw sockets', () => {
 
 describe('broker over TLS', () => {
   it('serves stomp+ssl', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-    const key = forge.pki.privateKeyFromPem(keyPem)
-    const cert = forge.pki.createCertificate()
-    cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e)
-    cert.serialNumber = '01'
-    cert.validity.notBefore = new Date(Date.now() - 60_000)
-    cert.validity.notAfter = new Date(Date.now() + 86_400_000)
-    const attrs = [{ name: 'commonName', value: 'localhost' }]
-    cert.setSubject(attrs)
-    cert.setIssuer(attrs)
-    cert.setExtensions([{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }])
-    cert.sign(key, forge.md.sha256.create())
-    const certPem = forge.pki.certificateToPem(cert)
+    const pki = makeTestPki()
+    const keyPem = pki.serverKey
+    const certPem = pki.serverCert
     const b = await broker({ tls: { key: keyPem, cert: certPem } })
     expect(b.url).toBe(`stomp+ssl://127.0.0.1:${b.port}`)
-    const socket = tlsConnect({ host: '127.0.0.1', port: b.port, ca: certPem })
+    const socket = tlsConnect({ host: '127.0.0.1', port: b.port, ca: pki.caCert })
     await new Promise<void>((resolve, reject) => {
       socket.once('secureConnect', resolve)
       socket.once('error', reject)

@@ -8,6 +8,7 @@ import { StompConnector } from '../../src/transport/stomp/connector.js'
 import type { InboundMessage } from '../../src/transport/types.js'
 import { silentLogger } from '../../src/util/logger.js'
 import { makeTestPki } from '../helpers/tls.js'
+import { createCa, issueCertificate } from '../../src/security/pki.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -112,6 +113,25 @@ describe('STOMP connector', () => {
     await new Promise((r) => setTimeout(r, 100))
     await expect(c.publish('/topic/x', Buffer.from('x'))).rejects.toMatchObject({ code: 'MCSH_NOT_CONNECTED' })
   })
+
+  it('authenticates clients by certificate when the broker asks for one', async () => {
+    const ca = createCa({ name: 'tls-ca', rsaBits: 2048, days: 1 })
+    const server = issueCertificate({ ca, name: 'localhost', role: 'server', altNames: ['127.0.0.1'], days: 1 })
+    const client = issueCertificate({ ca, name: 'web01.example.net', role: 'server', days: 1 })
+    const dir = mkdtempSync(join(tmpdir(), 'mcsh-mtls-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client.key') }
+    writeFileSync(files.ca, ca.certPem)
+    writeFileSync(files.cert, client.certPem)
+    writeFileSync(files.key, client.keyPem as string, { mode: 0o600 })
+    const b = await broker(0, { tls: { cert: server.certPem, key: server.keyPem as string, ca: ca.certPem, requestCert: true } })
+    const withCert = new StompConnector({ pool: parseBrokerPool([b.url]), heartbeatMs: 1000, connectTimeoutMs: 2000, maxReconnectDelayMs: 200, connectRounds: 1, logger: silentLogger, tls: { ...files, rejectUnauthorized: true } })
+    cleanups.push(() => withCert.close())
+    await withCert.connect()
+    expect(withCert.currentUrl).toBe(b.url)
+    const without = connector([b.url], { tls: { ca: files.ca } })
+    await expect(without.connect()).rejects.toMatchObject({ code: 'MCSH_BROKER_UNREACHABLE' })
+  }, 30_000)
 
   it('speaks STOMP over TLS (stomp+ssl://) and verifies the broker against the CA', async () => {
     const pki = makeTestPki()

@@ -15,9 +15,12 @@ import { shortId } from '../src/util/ids.js'
 import { silentLogger } from '../src/util/logger.js'
 import { packageRoot } from '../src/util/package-root.js'
 import { runShellBench } from './shell.js'
+import { runCryptoBench } from './crypto.js'
+import { createCa, issueCertificate } from '../src/security/pki.js'
 
 interface Row {
   broker: string
+  security: string
   nodes: number
   connections: number
   discovery_ms: number
@@ -103,19 +106,34 @@ function round1(n: number): number {
   return Math.round(n * 10) / 10
 }
 
-async function measure(o: { broker: string; url: string; brokerPid?: number; nodes: number; connections: number; rounds: number; dir: string }): Promise<Row> {
+/** A CA (for --simulate-ca) and a client certificate, for the ssl rows. */
+function benchPki(dir: string): { caDir: string; client: { ca: string; cert: string; key: string } } {
+  const caDir = join(dir, 'ca')
+  mkdirSync(caDir, { recursive: true })
+  const ca = createCa({ name: 'bench-ca', rsaBits: 2048, days: 1 })
+  writeFileSync(join(caDir, 'ca.pem'), ca.certPem)
+  writeFileSync(join(caDir, 'ca.key'), ca.keyPem, { mode: 0o600 })
+  const client = issueCertificate({ ca, name: 'bench', role: 'client', days: 1 })
+  const files = { ca: join(caDir, 'ca.pem'), cert: join(dir, 'bench.pem'), key: join(dir, 'bench.key') }
+  writeFileSync(files.cert, client.certPem)
+  writeFileSync(files.key, client.keyPem as string, { mode: 0o600 })
+  return { caDir, client: files }
+}
+
+async function measure(o: { broker: string; url: string; brokerPid?: number; nodes: number; connections: number; rounds: number; dir: string; ssl?: ReturnType<typeof benchPki> }): Promise<Row> {
   const collective = `bench_${shortId(3)}`
   const config: Config = defaultConfig()
   config.broker.urls = [o.url]
   config.collectives = [collective]
   config.identity = 'bench-client'
-  config.security = { plugin: 'psk', psk: 'bench-psk' }
+  config.security = o.ssl ? { plugin: 'ssl', ...o.ssl.client } : { plugin: 'psk', psk: 'bench-psk' }
   config.logLevel = 'error'
   config.client.discoveryTimeoutMs = 5000
   config.client.discoveryWindowMs = 100
   const file = join(o.dir, `${collective}.json5`)
-  writeFileSync(file, JSON.stringify({ collectives: [collective], security: { plugin: 'psk', psk: 'bench-psk' }, authorization: { default: 'allow' }, broker: { urls: [o.url] }, logLevel: 'error', daemon: { maxConcurrentActions: 64 } }))
-  const fleet = startChild([mcshd, '--config', file, '--simulate', String(o.nodes), '--connections', String(o.connections)])
+  const daemonSecurity = o.ssl ? { plugin: 'ssl', ca: o.ssl.client.ca } : { plugin: 'psk', psk: 'bench-psk' }
+  writeFileSync(file, JSON.stringify({ collectives: [collective], security: daemonSecurity, authorization: { default: 'allow' }, broker: { urls: [o.url] }, logLevel: 'error', daemon: { maxConcurrentActions: 64 } }))
+  const fleet = startChild([mcshd, '--config', file, '--simulate', String(o.nodes), '--connections', String(o.connections), ...(o.ssl ? ['--simulate-ca', o.ssl.caDir] : [])])
   const client = new RpcClient({ config, logger: silentLogger })
   await client.connect()
   try {
@@ -148,6 +166,7 @@ async function measure(o: { broker: string; url: string; brokerPid?: number; nod
     const rpcMs = median(rpcs)
     return {
       broker: o.broker,
+      security: o.ssl ? 'ssl' : 'psk',
       nodes: o.nodes,
       connections: o.connections,
       discovery_ms: round1(median(discovery)),
@@ -166,9 +185,10 @@ async function measure(o: { broker: string; url: string; brokerPid?: number; nod
 }
 
 function printTable(rows: Row[]): void {
-  const head = ['broker', 'nodes', 'conns', 'discovery', 'after last', 'ping all', 'replies/s', 'cpu/reply', 'fleet RSS', 'broker RSS']
+  const head = ['broker', 'security', 'nodes', 'conns', 'discovery', 'after last', 'ping all', 'replies/s', 'cpu/reply', 'fleet RSS', 'broker RSS']
   const body = rows.map((r) => [
     r.broker,
+    r.security,
     String(r.nodes),
     String(r.connections),
     `${r.discovery_ms} ms`,
@@ -200,21 +220,30 @@ async function main(): Promise<void> {
       if (Date.now() > until) throw new Error('the embedded broker did not start')
       await new Promise((r) => setTimeout(r, 50))
     }
+    const ssl = benchPki(dir)
     for (const nodes of sizes) {
       rows.push(await measure({ broker: 'embedded', url: `stomp://127.0.0.1:${port}`, ...(broker.pid ? { brokerPid: broker.pid } : {}), nodes, connections: 8, rounds, dir }))
     }
+    const largest = Math.max(...sizes)
+    rows.push(await measure({ broker: 'embedded', url: `stomp://127.0.0.1:${port}`, ...(broker.pid ? { brokerPid: broker.pid } : {}), nodes: largest, connections: 8, rounds, dir, ssl }))
     await stopChild(broker)
     if (await rabbitAnswers()) {
       for (const nodes of sizes) rows.push(await measure({ broker: 'rabbitmq', url: 'stomp://guest:guest@127.0.0.1:61613', nodes, connections: 8, rounds, dir }))
     } else notes.push('RabbitMQ: skipped, nothing answers STOMP on 127.0.0.1:61613 (rabbitmq-plugins enable rabbitmq_stomp)')
     console.log(`\nmcsh benchmark — median of ${rounds} rounds after 2 warm-up rounds; ping = until every reply arrived (one broadcast)\n`)
     printTable(rows)
+    const psk = rows.find((r) => r.broker === 'embedded' && r.security === 'psk' && r.nodes === largest)
+    const sslRow = rows.find((r) => r.security === 'ssl')
+    if (psk && sslRow) console.log(`\nssl against psk at ${largest} nodes, ping until all replies: ${(sslRow.rpc_all_replies_ms / psk.rpc_all_replies_ms).toFixed(2)}× (target under 1.5×)`)
+    const crypto = runCryptoBench()
+    console.log('\nsigning and verifying one message (≈0.5 KB):')
+    for (const c of crypto) console.log(`  ${c.library.padEnd(12)} ${c.key.padEnd(17)} sign ${String(c.sign_us).padStart(7)} µs (${c.sign_per_s}/s)   verify ${String(c.verify_us).padStart(6)} µs (${c.verify_per_s}/s)`)
     const shell = await runShellBench({ dir })
     console.log('\n' + shell.lines.join('\n'))
     for (const n of notes) console.log(`\n${n}`)
     mkdirSync(join(root, 'bench', 'results'), { recursive: true })
     const out = join(root, 'bench', 'results', 'latest.json')
-    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, rows, shell: shell.data, notes }, null, 2))
+    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, rows, crypto, shell: shell.data, notes }, null, 2))
     console.log(`\nwritten to ${out}`)
   } finally {
     stopping = true

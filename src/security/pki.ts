@@ -45,7 +45,7 @@ function buildCertificate(spec: CertSpec): string {
   const cert = forge.pki.createCertificate()
   // forge needs an RSA key object to lay out the structure; the real key goes in below.
   cert.publicKey = forge.pki.publicKeyFromPem(createPublicKey(spec.issuer.key).export({ type: 'spki', format: 'pem' }).toString())
-  cert.serialNumber = '0' + randomBytes(15).toString('hex')
+  cert.serialNumber = serialNumber()
   cert.validity.notBefore = spec.notBefore
   cert.validity.notAfter = spec.notAfter
   cert.setSubject([{ name: 'commonName', value: spec.subject }, { name: 'organizationalUnitName', value: `mcsh ${spec.role}` }])
@@ -85,6 +85,13 @@ function buildCertificate(spec: CertSpec): string {
   ])
   const der = Buffer.from(asn1.toDer(certificate).getBytes(), 'binary')
   return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`
+}
+
+/** 16 random bytes, positive and minimal as DER wants: the first byte in 0x01..0x7f. */
+function serialNumber(): string {
+  const bytes = randomBytes(16)
+  bytes[0] = ((bytes[0] as number) & 0x7f) | 0x01
+  return bytes.toString('hex')
 }
 
 function altName(name: string): { type: number; value?: string; ip?: string } {

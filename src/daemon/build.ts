@@ -14,6 +14,8 @@ import { packageVersion } from '../util/package-root.js'
 import { Semaphore } from '../util/semaphore.js'
 import { DaemonHost } from './host.js'
 import { DaemonNode } from './node.js'
+import { Authorizer } from '../authz/index.js'
+import { AuditLog } from './audit.js'
 
 export interface Daemon {
   host: DaemonHost
@@ -31,6 +33,24 @@ export function factSources(config: Readonly<Config>): FactSource[] {
   for (const file of config.facts.files) sources.push(fileFactSource(file))
   for (const c of config.facts.commands) sources.push(commandFactSource(c.command, c.args, { timeoutMs: c.timeoutMs }))
   return sources
+}
+
+/** The policy checker, when authorization is on; its start-up status goes to the log. */
+export function createAuthorizer(config: Readonly<Config>, log: Logger): Authorizer | undefined {
+  if (!config.authorization.enabled) {
+    log.warn('authorization is off (authorization.enabled: false): every caller may run every action')
+    return undefined
+  }
+  const authorizer = new Authorizer({ policyDir: config.authorization.policyDir, defaultEffect: config.authorization.default, logger: log })
+  for (const p of authorizer.status()) {
+    if (p.error) log.error('policy not loaded', { agent: p.agent, file: p.file, error: p.error })
+    else log.info('policy loaded', { agent: p.agent, file: p.file, rules: p.rules })
+  }
+  return authorizer
+}
+
+export function createAudit(config: Readonly<Config>, log: Logger): AuditLog | undefined {
+  return config.audit.file ? new AuditLog({ file: config.audit.file, maxBytes: config.audit.maxBytes, keep: config.audit.keep, logger: log }) : undefined
 }
 
 export function createCodec(config: Readonly<Config>, ctx: SecurityContext): MessageCodec {
@@ -67,6 +87,8 @@ export async function startDaemon(config: Readonly<Config>, o: { logger: Logger;
     }
   }
   const agents = await loadAgents({ dirs: config.agentDirs, logger: log })
+  const authorizer = createAuthorizer(config, log)
+  const audit = createAudit(config, log)
   const node = new DaemonNode({
     identity: config.identity,
     collectives: config.collectives,
@@ -79,6 +101,8 @@ export async function startDaemon(config: Readonly<Config>, o: { logger: Logger;
     maxClockSkewMs: config.maxClockSkewSeconds * 1000,
     limiter: new Semaphore(config.daemon.maxConcurrentActions, config.daemon.maxQueuedActions),
     version: packageVersion(),
+    ...(authorizer ? { authorizer } : {}),
+    ...(audit ? { audit } : {}),
   })
   const connector = o.connector ?? createConnector(config, { role: 'daemon', logger: log })
   const host = new DaemonHost({ groups: [{ connector, nodes: [node] }], logger: log })
@@ -97,6 +121,7 @@ export async function startDaemon(config: Readonly<Config>, o: { logger: Logger;
       watcher?.close()
       facts.stop()
       await host.stop()
+      audit?.close()
     },
   }
 }

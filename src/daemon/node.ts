@@ -14,6 +14,8 @@ import type { Clock } from '../util/clock.js'
 import { errorMessage, isMcshError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import type { Semaphore } from '../util/semaphore.js'
+import type { Authorizer } from '../authz/index.js'
+import { redactInputs, type AuditLog, type AuditRecord } from './audit.js'
 import { DaemonStats } from './stats.js'
 
 export interface FactsProvider {
@@ -35,6 +37,10 @@ export interface DaemonNodeOptions {
   limiter: Semaphore
   version: string
   dataPlugins?: readonly string[]
+  /** Undefined when authorization is off. */
+  authorizer?: Authorizer
+  /** Undefined when auditing is off. */
+  audit?: AuditLog
 }
 
 /** How a message reached the node: on an agent's broadcast destination or the node's own. */
@@ -88,7 +94,9 @@ export class DaemonNode implements NodeView {
       request = (await this.o.codec.decodeRequest(bytes)).message
     } catch (e) {
       this.counters.count('unvalidated')
-      this.log.warn('request refused', { code: isMcshError(e) ? e.code : 'MCSH_MSG_MALFORMED', error: errorMessage(e), route: route.kind })
+      const code = isMcshError(e) ? e.code : 'MCSH_MSG_MALFORMED'
+      this.log.warn('request refused', { code, error: errorMessage(e), route: route.kind })
+      this.auditRejected(bytes, `${code}: ${errorMessage(e)}`)
       return null
     }
     const nowMs = this.o.clock.nowMs()
@@ -98,6 +106,7 @@ export class DaemonNode implements NodeView {
     } catch (e) {
       this.counters.count(isMcshError(e, 'MCSH_MSG_REPLAYED') ? 'replayed' : 'ttlexpired')
       this.log.warn('request refused', { code: isMcshError(e) ? e.code : '', error: errorMessage(e), requestid: request.id, caller: request.callerId })
+      this.audit(request, 'rejected', null, `${isMcshError(e) ? e.code + ': ' : ''}${errorMessage(e)}`, true)
       return null
     }
     if (!this.collectives.includes(request.collective) || request.collective !== route.collective) {
@@ -127,6 +136,7 @@ export class DaemonNode implements NodeView {
       return null
     }
     const result = await this.act(request)
+    if (request.agent !== DISCOVERY_AGENT) this.audit(request, result.denied ? 'denied' : result.status === Status.OK ? 'ok' : 'failed', result.status, result.message, true)
     if (result.status !== Status.OK) this.counters.count('errors')
     this.counters.addActionTime(result.durationMs)
     const reply: Reply = {
@@ -153,13 +163,21 @@ export class DaemonNode implements NodeView {
     }
   }
 
-  private async act(request: Request): Promise<ActionResult> {
+  private async act(request: Request): Promise<ActionResult & { denied?: boolean }> {
     if (request.agent === DISCOVERY_AGENT) {
       return { status: Status.OK, message: 'OK', data: { pong: Math.floor(this.o.clock.nowMs() / 1000), agents: this.agentNames() }, durationMs: 0 }
     }
     const agent = this.o.agents.get(request.agent)
     if (!agent) {
       return { status: Status.UnknownAction, message: `unknown agent '${request.agent}' on ${this.identity}; it has ${this.agentNames().join(', ')}`, durationMs: 0, data: {} }
+    }
+    if (this.o.authorizer) {
+      const decision = this.o.authorizer.authorize(request.agent, { callerId: request.callerId, action: request.action }, this.inventory())
+      if (!decision.allowed) {
+        this.counters.count('denied')
+        this.log.warn('request denied', { requestid: request.id, caller: request.callerId, agent: request.agent, action: request.action, reason: decision.reason })
+        return { status: Status.Aborted, message: decision.reason, durationMs: 0, data: {}, denied: true }
+      }
     }
     if (!(await this.o.limiter.acquire())) {
       this.counters.count('busy')
@@ -174,6 +192,40 @@ export class DaemonNode implements NodeView {
     } finally {
       this.o.limiter.release()
     }
+  }
+
+  private audit(request: Request, outcome: AuditRecord['outcome'], status: number | null, message: string, verified: boolean): void {
+    if (!this.o.audit) return
+    this.o.audit.write({
+      time: new Date(this.o.clock.nowMs()).toISOString(),
+      requestid: request.id,
+      caller: request.callerId,
+      sender: request.sender,
+      node: this.identity,
+      collective: request.collective,
+      agent: request.agent,
+      action: request.action,
+      inputs: redactInputs(request.data, this.o.agents.get(request.agent)?.ddl.actions[request.action]),
+      filter: request.filter,
+      outcome,
+      statuscode: status,
+      statusmsg: message,
+      verified,
+    })
+  }
+
+  /** A refused message, audited with what it claims (unverified, so marked so). */
+  private auditRejected(bytes: Uint8Array, reason: string): void {
+    if (!this.o.audit) return
+    const claims = peekClaims(bytes)
+    if (claims.agent === DISCOVERY_AGENT) return
+    this.audit(
+      { kind: 'request', id: claims.requestid ?? '?', sender: claims.senderid ?? '?', callerId: claims.callerid ?? '?', collective: claims.collective ?? '?', agent: claims.agent ?? '?', action: claims.action ?? '?', data: {}, filter: { fact: [], class: [], identity: [], agent: [], compound: [] }, createdAtMs: 0, ttlSeconds: 0, replyTo: '' },
+      'rejected',
+      null,
+      reason,
+      false,
+    )
   }
 
   /** Rebuilt only when the facts snapshot or the classes list changes. */
@@ -213,5 +265,18 @@ export class DaemonNode implements NodeView {
       times: { user: cpu.user / 1e6, system: cpu.system / 1e6 },
       version: this.version,
     }
+  }
+}
+
+/** What an unverifiable message says about itself, for the audit log only. */
+function peekClaims(bytes: Uint8Array): Record<string, string | undefined> {
+  try {
+    const outer = JSON.parse(Buffer.from(bytes).toString('utf8')) as { payload?: unknown }
+    const inner = typeof outer.payload === 'string' ? (JSON.parse(outer.payload) as Record<string, unknown>) : {}
+    const body = (inner.body ?? {}) as Record<string, unknown>
+    const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 128) : undefined)
+    return { requestid: str(inner.requestid), senderid: str(inner.senderid), callerid: str(inner.callerid), collective: str(inner.collective), agent: str(inner.agent), action: str(body.action) }
+  } catch {
+    return {}
   }
 }

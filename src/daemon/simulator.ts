@@ -8,7 +8,7 @@ import type { Logger } from '../util/logger.js'
 import { packageVersion } from '../util/package-root.js'
 import { pick, pickWeighted, seededRandom } from '../util/random.js'
 import { Semaphore } from '../util/semaphore.js'
-import { createCodec } from './build.js'
+import { createAudit, createAuthorizer, createCodec } from './build.js'
 import { readFileSync } from 'node:fs'
 import type { MessageCodec } from '../protocol/codec.js'
 import { issueCertificate, type Credentials } from '../security/pki.js'
@@ -147,6 +147,9 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const hosts = simulateHosts(o.count, o.seed ?? 1)
   const clock = o.clock ?? systemClock
   const codecFor = fleetCodecs(o, clock)
+  // One policy cache and one audit log serve every simulated node: neither keeps per-node state.
+  const authorizer = createAuthorizer(o.config, o.logger)
+  const audit = createAudit(o.config, o.logger)
   const limiter = new Semaphore(Math.max(64, o.config.daemon.maxConcurrentActions * 4), Math.max(10_000, o.count * 4))
   const nodes = hosts.map(
     (h) =>
@@ -162,6 +165,8 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
         maxClockSkewMs: o.config.maxClockSkewSeconds * 1000,
         limiter,
         version: packageVersion(),
+        ...(authorizer ? { authorizer } : {}),
+        ...(audit ? { audit } : {}),
       }),
   )
   const connectionCount = Math.max(1, Math.min(o.connections ?? o.config.broker.simulatorConnections, nodes.length || 1))
@@ -172,7 +177,16 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   nodes.forEach((node, i) => groups[i % connectionCount]?.nodes.push(node))
   const host = new DaemonHost({ groups, logger: o.logger })
   await host.start()
-  return { hosts, nodes, host, connectors: groups.map((g) => g.connector), stop: () => host.stop(1000) }
+  return {
+    hosts,
+    nodes,
+    host,
+    connectors: groups.map((g) => g.connector),
+    stop: async () => {
+      await host.stop(1000)
+      audit?.close()
+    },
+  }
 }
 
 /** psk and none: one codec for all. ssl: a certificate per node, one shared verifier. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../util/clock.js'
 
-export type Counter = 'received' | 'unvalidated' | 'ttlexpired' | 'replayed' | 'filtered' | 'passed' | 'replies' | 'errors' | 'busy'
+export type Counter = 'received' | 'unvalidated' | 'ttlexpired' | 'replayed' | 'filtered' | 'passed' | 'replies' | 'errors' | 'busy' | 'denied'
 
 /** A node's counters, named as MCollective's `rpcutil daemon_stats` where they overlap. */
 export class DaemonStats {
@@ -14,6 +14,7 @@ export class DaemonStats {
     replies: 0,
     errors: 0,
     busy: 0,
+    denied: 0,
   }
   private actionTimeMs = 0
   private actions = 0

@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { parseBrokerPool } from '../../src/config/broker-url.js'
 import { simulateHosts } from '../../src/daemon/simulator.js'
@@ -27,9 +29,26 @@ export function securitySuite(brokerUrl: () => string): void {
   const daemonLog: string[] = []
   let collective: string
 
+  let policyDir: string
+  let auditFile: string
+
   beforeAll(async () => {
     pki = makeSslPki()
-    t = await startTestFleet({ brokerUrl: brokerUrl(), nodes: NODES, seed: SEED, pki, logger: createLogger({ level: 'warn', write: (l) => daemonLog.push(l) }) })
+    policyDir = join(pki.dir, 'policies')
+    mkdirSync(policyDir)
+    auditFile = join(pki.dir, 'audit.log')
+    writeFileSync(join(policyDir, 'testagent.policy'), 'policy default deny\nallow\tcert=alice\techo login\t*\t*\ndeny\tcert=alice\trefuse\t*\t*\n')
+    t = await startTestFleet({
+      brokerUrl: brokerUrl(),
+      nodes: NODES,
+      seed: SEED,
+      pki,
+      logger: createLogger({ level: 'warn', write: (l) => daemonLog.push(l) }),
+      mutate: (c) => {
+        c.authorization = { enabled: true, policyDir, default: 'deny' }
+        c.audit = { ...c.audit, file: auditFile }
+      },
+    })
     collective = t.config.collectives[0] as string
   }, 60_000)
   afterAll(async () => {
@@ -184,6 +203,43 @@ export function securitySuite(brokerUrl: () => string): void {
     } finally {
       await rogue.close()
     }
+  })
+
+  it('refuses what the policy denies, per node, naming the rule', async () => {
+    const one = { nodes: [hosts[0]!.identity] }
+    const ok = await t.client.call({ agent: 'testagent', action: 'echo', args: { message: 'hi' }, ...one })
+    expect(ok.replies.map((r) => r.status)).toEqual([0])
+    const denied = await t.client.call({ agent: 'testagent', action: 'refuse', ...one })
+    expect(denied.replies[0]).toMatchObject({ status: 1 })
+    expect(denied.replies[0]!.message).toMatch(/^denied by .*testagent\.policy line 3: deny\s+cert=alice\s+refuse/)
+    const byDefault = await t.client.call({ agent: 'testagent', action: 'explode', ...one })
+    expect(byDefault.replies[0]!.message).toMatch(/denied by the default of .*testagent\.policy \(policy default deny\)/)
+  })
+
+  it('picks up a changed policy without a restart, and keeps the last good one when the file breaks', async () => {
+    const file = join(policyDir, 'testagent.policy')
+    const one = { nodes: [hosts[1]!.identity] }
+    writeFileSync(file, 'policy default deny\nallow\tcert=alice\t*\t*\t*\n')
+    await new Promise((r) => setTimeout(r, 1200))
+    const now = await t.client.call({ agent: 'testagent', action: 'refuse', ...one })
+    expect(now.replies[0]).toMatchObject({ status: 1, message: 'refused on purpose' })
+    const before = daemonLog.length
+    writeFileSync(file, 'policy default deny\nalow\tcert=alice\t*\t*\t*\n')
+    await new Promise((r) => setTimeout(r, 1200))
+    const still = await t.client.call({ agent: 'testagent', action: 'echo', args: { message: 'hi' }, ...one })
+    expect(still.replies.map((r) => r.status)).toEqual([0])
+    expect(daemonLog.slice(before).join('\n')).toMatch(/testagent\.policy line 2, column 1: expected allow or deny but found 'alow'/)
+  })
+
+  it('writes every request it acts on or refuses to the audit log, secrets redacted', async () => {
+    await t.client.call({ agent: 'testagent', action: 'login', args: { user: 'root', password: 'hunter2' }, nodes: [hosts[2]!.identity] })
+    const lines = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const login = lines.find((l) => l.action === 'login')
+    expect(login).toMatchObject({ caller: 'cert=alice', node: hosts[2]!.identity, agent: 'testagent', outcome: 'ok', statuscode: 0, verified: true, inputs: { user: 'root', password: '<redacted>' } })
+    expect(readFileSync(auditFile, 'utf8')).not.toContain('hunter2')
+    expect(lines.some((l) => l.outcome === 'denied' && l.action === 'refuse' && l.statuscode === 1)).toBe(true)
+    expect(lines.some((l) => l.outcome === 'rejected' && l.verified === false && /MCSH_SECURITY_SIGNATURE/.test(l.statusmsg))).toBe(true)
+    expect(lines.some((l) => l.outcome === 'rejected' && /MCSH_MSG_REPLAYED/.test(l.statusmsg))).toBe(true)
   })
 
   it('keeps answering honest requests after all that', async () => {

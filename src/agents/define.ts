@@ -1,6 +1,7 @@
 import type { Facts, FactValue } from '../facts/types.js'
 import type { StatusCode } from '../protocol/status.js'
 import type { Logger } from '../util/logger.js'
+import type { Host } from '../host/types.js'
 
 /** Inputs have been validated against the DDL (types, required, defaults) before an action runs. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,6 +34,8 @@ export interface NodeView {
 
 export interface ActionContext {
   node: NodeView
+  /** The machine (or, for a simulated node, its simulation): packages, services, files, commands… */
+  host: Host
   request: { id: string; callerId: string; sender: string; agent: string; action: string; collective: string }
   /** Aborted when the DDL timeout passes; long actions should stop work then. */
   signal: AbortSignal

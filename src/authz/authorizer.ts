@@ -19,6 +19,11 @@ export interface AuthorizerOptions {
   reloadCheckMs?: number
   /** Agents allowed when they have no policy file. Default ['rpcutil']. */
   builtinAllow?: string[]
+  /**
+   * Agents denied unless their own policy file allows the request, whatever the defaults say.
+   * Default ['shell']: running commands must be allowed explicitly.
+   */
+  requirePolicy?: string[]
 }
 
 /** Agent names as the wire accepts them; nothing else may become part of a file path. */
@@ -59,6 +64,7 @@ export class Authorizer {
   private readonly clock: Clock
   private readonly reloadCheckMs: number
   private readonly builtinAllow: ReadonlySet<string>
+  private readonly requirePolicy: ReadonlySet<string>
   private readonly entries = new Map<string, Entry>()
 
   constructor(o: AuthorizerOptions) {
@@ -68,6 +74,7 @@ export class Authorizer {
     this.clock = o.clock ?? systemClock
     this.reloadCheckMs = o.reloadCheckMs ?? 1000
     this.builtinAllow = new Set(o.builtinAllow ?? ['rpcutil'])
+    this.requirePolicy = new Set(o.requirePolicy ?? ['shell'])
   }
 
   /** Never throws: any unexpected failure is a denial whose reason carries the error. */
@@ -75,6 +82,12 @@ export class Authorizer {
     try {
       if (!AGENT_NAME.test(agent)) return { allowed: false, reason: `denied: '${agent}' is not a valid agent name` }
       const entry = this.entryFor(agent)
+      if (this.requirePolicy.has(agent)) {
+        if (entry.policy === undefined)
+          return { allowed: false, reason: `denied: the ${agent} agent runs only where a policy allows it, and there is no ${entry.file}${entry.error ? ` that loads (${entry.error})` : ''}` }
+        // The file decides (its rules, then its own `policy default`); the global default never opens it.
+        return evaluatePolicy(entry.policy, agent, request, node, 'deny')
+      }
       if (entry.policy !== undefined) return evaluatePolicy(entry.policy, agent, request, node, this.defaultEffect)
       if (entry.error !== undefined) {
         return { allowed: false, reason: `denied: the policy file ${entry.file} is broken and no earlier version of it loaded: ${entry.error}` }

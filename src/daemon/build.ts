@@ -16,6 +16,7 @@ import { DaemonHost } from './host.js'
 import { DaemonNode } from './node.js'
 import { Authorizer } from '../authz/index.js'
 import { AuditLog } from './audit.js'
+import { createRealHost } from '../host/real/index.js'
 
 export interface Daemon {
   host: DaemonHost
@@ -38,8 +39,9 @@ export function factSources(config: Readonly<Config>): FactSource[] {
 /** The policy checker, when authorization is on; its start-up status goes to the log. */
 export function createAuthorizer(config: Readonly<Config>, log: Logger): Authorizer | undefined {
   if (!config.authorization.enabled) {
-    log.warn('authorization is off (authorization.enabled: false): every caller may run every action')
-    return undefined
+    log.warn('authorization is off (authorization.enabled: false): every caller may run every action but shell, which always needs a policy')
+    // Even then the shell agent runs only where its own policy file allows it.
+    return new Authorizer({ policyDir: config.authorization.policyDir, defaultEffect: 'allow', logger: log, builtinAllow: [], requirePolicy: ['shell'] })
   }
   const authorizer = new Authorizer({ policyDir: config.authorization.policyDir, defaultEffect: config.authorization.default, logger: log })
   for (const p of authorizer.status()) {
@@ -103,6 +105,7 @@ export async function startDaemon(config: Readonly<Config>, o: { logger: Logger;
     version: packageVersion(),
     ...(authorizer ? { authorizer } : {}),
     ...(audit ? { audit } : {}),
+    host: createRealHost({ logger: log }),
   })
   const connector = o.connector ?? createConnector(config, { role: 'daemon', logger: log })
   const host = new DaemonHost({ groups: [{ connector, nodes: [node] }], logger: log })

@@ -4,6 +4,7 @@ import { dispatchAction, type ActionResult } from '../agents/dispatch.js'
 import { agentSummary, type LoadedAgent } from '../agents/registry.js'
 import type { Facts, FactValue } from '../facts/types.js'
 import { compileFilter } from '../filter/index.js'
+import { dataPlugins, resolveDataLookups } from '../data/index.js'
 import type { NodeInventory } from '../filter/types.js'
 import type { MessageCodec } from '../protocol/codec.js'
 import { DISCOVERY_AGENT } from '../protocol/destinations.js'
@@ -15,6 +16,7 @@ import { errorMessage, isMcshError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
 import type { Semaphore } from '../util/semaphore.js'
 import type { Authorizer } from '../authz/index.js'
+import type { Host } from '../host/types.js'
 import { redactInputs, type AuditLog, type AuditRecord } from './audit.js'
 import { DaemonStats } from './stats.js'
 
@@ -41,6 +43,8 @@ export interface DaemonNodeOptions {
   authorizer?: Authorizer
   /** Undefined when auditing is off. */
   audit?: AuditLog
+  /** What agents act on: the real machine, or a simulated one. */
+  host: Host
 }
 
 /** How a message reached the node: on an agent's broadcast destination or the node's own. */
@@ -73,7 +77,7 @@ export class DaemonNode implements NodeView {
     this.identity = o.identity
     this.collectives = o.collectives
     this.version = o.version
-    this.dataPlugins = o.dataPlugins ?? []
+    this.dataPlugins = o.dataPlugins ?? Object.keys(dataPlugins)
     this.counters = new DaemonStats(o.clock)
     this.log = o.logger.child({ node: o.identity })
     this.agentSummaries = [...o.agents.values()].map(agentSummary).sort((a, b) => a.agent.localeCompare(b.agent))
@@ -119,7 +123,11 @@ export class DaemonNode implements NodeView {
     }
     let matches: boolean
     try {
-      matches = compileFilter(request.filter).matches(this.inventory())
+      const lookups = await resolveDataLookups(request.filter, { host: this.o.host, node: this }, {
+        timeoutMs: 2000,
+        onError: (call, message) => this.log.debug('data query failed; its filter term is false', { requestid: request.id, plugin: call.name, args: call.args.join(','), error: message }),
+      })
+      matches = compileFilter(request.filter).matches(this.inventory(), lookups)
     } catch (e) {
       this.counters.count('unvalidated')
       this.log.warn('request refused: bad filter', { requestid: request.id, error: errorMessage(e) })
@@ -186,6 +194,7 @@ export class DaemonNode implements NodeView {
     try {
       return await dispatchAction(agent, request.action, request.data, {
         node: this,
+        host: this.o.host,
         request: { id: request.id, callerId: request.callerId, sender: request.sender, agent: request.agent, action: request.action, collective: request.collective },
         logger: this.log,
       })

@@ -9,6 +9,7 @@ import { packageVersion } from '../util/package-root.js'
 import { pick, pickWeighted, seededRandom } from '../util/random.js'
 import { Semaphore } from '../util/semaphore.js'
 import { createAudit, createAuthorizer, createCodec } from './build.js'
+import { createSimulatedHost } from '../host/simulated.js'
 import { readFileSync } from 'node:fs'
 import type { MessageCodec } from '../protocol/codec.js'
 import { issueCertificate, type Credentials } from '../security/pki.js'
@@ -160,6 +161,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
         agents: o.agents,
         facts: { all: () => h.facts, get: (name) => h.facts[name] },
         classes: () => h.classes,
+        host: createSimulatedHost(h.identity, h.facts, h.classes),
         clock,
         logger: o.logger,
         maxClockSkewMs: o.config.maxClockSkewSeconds * 1000,

@@ -234,3 +234,22 @@ describe('Authorizer: performance', () => {
     expect(elapsedMs).toBeLessThan(2000)
   })
 })
+
+describe('agents that need their own policy (shell)', () => {
+  it('denies shell without shell.policy even when everything else is allowed, and obeys the file when there is one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcsh-shell-policy-'))
+    try {
+      const node: NodeInventory = { identity: 'n1', facts: { role: 'web' }, classes: new Set<string>(), agents: new Set(['shell']) }
+      const a = new Authorizer({ policyDir: dir, defaultEffect: 'allow', reloadCheckMs: 0 })
+      const denied = a.authorize('shell', { callerId: 'cert=alice', action: 'run' }, node)
+      expect(denied.allowed).toBe(false)
+      expect(denied.reason).toMatch(/the shell agent runs only where a policy allows it, and there is no .*shell\.policy/)
+      expect(a.authorize('other', { callerId: 'cert=alice', action: 'run' }, node).allowed).toBe(true)
+      writeFileSync(join(dir, 'shell.policy'), 'allow\tcert=alice\trun\trole=web\t*\n')
+      expect(a.authorize('shell', { callerId: 'cert=alice', action: 'run' }, node).allowed).toBe(true)
+      expect(a.authorize('shell', { callerId: 'cert=bob', action: 'run' }, node).allowed).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -96,6 +96,7 @@ function runCommand(command: string, args: readonly string[], o: RunOptions, log
     return Promise.resolve(failed(127, `${command}: command not found${where}\n`))
   }
   if (o.signal?.aborted) return Promise.resolve(failed(130, `${command}: aborted before it started\n`))
+  if (o.cwd !== undefined && !isDirectory(o.cwd)) return Promise.resolve(failed(126, `${command}: working directory ${o.cwd} does not exist\n`))
 
   return new Promise<CommandResult>((resolve) => {
     let child: ReturnType<typeof spawn>
@@ -147,8 +148,7 @@ function runCommand(command: string, args: readonly string[], o: RunOptions, log
       settled = true
       clearTimeout(timer)
       clearTimeout(drainTimer)
-      // The SIGKILL stays armed when we timed out: a grandchild ignoring SIGTERM may still be there.
-      if (killTimer !== undefined && !timedOut && o.signal?.aborted !== true) clearTimeout(killTimer)
+      // A pending SIGKILL stays armed: a grandchild that ignores SIGTERM may outlive the child.
       o.signal?.removeEventListener('abort', onAbort)
       child.stdout?.destroy()
       child.stderr?.destroy()
@@ -201,6 +201,14 @@ function runCommand(command: string, args: readonly string[], o: RunOptions, log
       child.stdin.end(o.input)
     }
   })
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 class CappedBuffer {

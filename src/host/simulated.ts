@@ -27,7 +27,7 @@ export function createSimulatedHost(identity: string, facts: Facts, classes: rea
 }
 
 const PACKAGE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9.+_:-]*$/
-const SERVICE_NAME = /^[a-zA-Z0-9@._:-]+$/
+const SERVICE_NAME = /^(?!-)(?!\.+$)[a-zA-Z0-9@._:-]+$/
 
 interface SimService {
   state: ServiceState

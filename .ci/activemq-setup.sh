@@ -10,7 +10,7 @@
 #
 # What it does by hand (Debian bookworm, activemq 5.17, no systemd):
 #   apt-get install activemq          (with a policy-rc.d that exits 101, so nothing starts)
-#   /etc/activemq/instances-available/mcsh/{activemq.xml,log4j2.properties,options}
+#   /etc/activemq/instances-available/mcsh/{activemq.xml,log4j.properties,options}
 #   ln -s ../instances-available/mcsh /etc/activemq/instances-enabled/mcsh
 #   /etc/init.d/activemq start        (runs every enabled instance as user activemq;
 #                                      pid in /run/activemq/mcsh.pid, log in /var/lib/activemq/mcsh/data/activemq.log)
@@ -33,10 +33,11 @@ T0=$(date +%s)
 say() { printf '[activemq-setup +%ss] %s\n' "$(($(date +%s) - T0))" "$*"; }
 fail() {
   say "FAILED: $*"
-  if [ -f "$BASE/data/activemq.log" ]; then
-    echo "--- last lines of $BASE/data/activemq.log"
-    tail -n 30 "$BASE/data/activemq.log"
-  fi
+  for f in "$BASE/data/activemq.log" "$BASE/data/console.log"; do
+    [ -s "$f" ] || continue
+    echo "--- errors in $f (full file there):"
+    grep -E '\| (ERROR|WARN) +\||^Caused by|Exception:' "$f" | cut -c1-300 | tail -n 8
+  done
   exit 1
 }
 

@@ -5,9 +5,9 @@ import { Status } from '../../src/protocol/status.js'
 import { errorMessage, isMcshError } from '../../src/util/errors.js'
 
 /**
- * Provider errors: McshError 'MCSH_HOST_INVALID' is the caller's fault (status 4); anything else the
- * host throws (not found, the tool failed, unsupported) aborts the action (status 1) with its message.
- * Programming errors are left to become status 5.
+ * Provider errors: an McshError coded MCSH_INVALID_* (MCSH_INVALID_PACKAGE…) is the caller's fault
+ * (status 4); anything else the host throws (unknown, the tool failed, permission denied) aborts the
+ * action (status 1) with its message. Programming errors are left to become status 5.
  */
 async function onHost<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
@@ -15,7 +15,7 @@ async function onHost<T>(what: string, work: () => Promise<T>): Promise<T> {
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) throw e
     if (isRpcError(e)) throw e
-    if (isMcshError(e, 'MCSH_HOST_INVALID')) throw new RpcError(Status.InvalidData, errorMessage(e))
+    if (isMcshError(e) && e.code.startsWith('MCSH_INVALID')) throw new RpcError(Status.InvalidData, errorMessage(e))
     throw new RpcError(Status.Aborted, `${what}: ${errorMessage(e)}`)
   }
 }

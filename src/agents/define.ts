@@ -65,6 +65,8 @@ export class RpcError extends Error {
   constructor(
     readonly status: Exclude<StatusCode, 0>,
     message: string,
+    /** Outputs to send with the failing status (a command's stdout and exit code, say). */
+    readonly data?: Record<string, unknown>,
   ) {
     super(message)
     this.name = 'RpcError'

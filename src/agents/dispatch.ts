@@ -57,11 +57,17 @@ export async function dispatchAction(
       return done(Status.UnknownError, `action ${agent.name}#${action} returned ${Array.isArray(outcome) ? 'an array' : typeof outcome}, not an object of outputs`)
     return done(Status.OK, 'OK', withOutputDefaults(actionDdl.outputs, outcome))
   } catch (e) {
-    if (isRpcError(e)) return done(e.status, e.message)
+    if (isRpcError(e)) return done(e.status, e.message, rpcErrorData(e))
     return done(Status.UnknownError, `action ${agent.name}#${action} failed: ${errorMessage(e)}`)
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** The outputs a failing reply still carries: the RpcError's `data`, checked because it may come from another copy of mcsh. */
+function rpcErrorData(e: { data?: unknown }): Record<string, unknown> {
+  const data = e.data
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {}
 }
 
 function withOutputDefaults(outputs: Record<string, { default?: unknown }>, data: Record<string, unknown>): Record<string, unknown> {

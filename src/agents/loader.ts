@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadDdlFile } from '../ddl/index.js'
 import { McshError, errorMessage } from '../util/errors.js'
@@ -8,6 +8,7 @@ import type { Logger } from '../util/logger.js'
 import { silentLogger } from '../util/logger.js'
 import { packageRoot } from '../util/package-root.js'
 import type { AgentDefinition } from './define.js'
+import { EXTERNAL_AGENT_FILES, externalActions, findExternalExecutable, type ExternalAgentOptions } from './external.js'
 import type { LoadedAgent } from './registry.js'
 
 export function builtinAgentDir(): string {
@@ -15,12 +16,20 @@ export function builtinAgentDir(): string {
 }
 
 /**
- * Loads every agent under the given folders: `DIR/NAME/NAME.ddl.json5` plus its implementation
- * (`agent.js`, `agent.mjs`, or for the package's own agents the compiled `dist/agents/NAME/agent.js`).
+ * Loads every agent under the given folders: `DIR/NAME/NAME.ddl.json5` plus its implementation, in
+ * this order: `agent.js` or `agent.mjs` (in-process); for folders inside the mcsh package the compiled
+ * `dist/<same folder>/agent.js` (or `agent.ts` when run from source by vitest); else an executable
+ * `agent`, `agent.py`, `agent.sh` or `agent.rb` (external, src/agents/external.ts).
  * A later folder's agent replaces an earlier one of the same name. A broken agent is logged and
  * skipped, so one bad agent does not keep a daemon down.
  */
-export async function loadAgents(options: { dirs: readonly string[]; includeBuiltin?: boolean; logger?: Logger; strict?: boolean }): Promise<Map<string, LoadedAgent>> {
+export async function loadAgents(options: {
+  dirs: readonly string[]
+  includeBuiltin?: boolean
+  logger?: Logger
+  strict?: boolean
+  external?: ExternalAgentOptions
+}): Promise<Map<string, LoadedAgent>> {
   const log = options.logger ?? silentLogger
   const dirs = [...(options.includeBuiltin === false ? [] : [builtinAgentDir()]), ...options.dirs.map((d) => resolve(d))]
   const agents = new Map<string, LoadedAgent>()
@@ -36,7 +45,7 @@ export async function loadAgents(options: { dirs: readonly string[]; includeBuil
     }
     for (const name of entries) {
       try {
-        agents.set(name, await loadAgent(join(dir, name), name))
+        agents.set(name, await loadAgent(join(dir, name), name, options.external))
       } catch (e) {
         if (options.strict) throw e
         log.error('agent not loaded', { agent: name, dir, error: errorMessage(e) })
@@ -46,19 +55,27 @@ export async function loadAgents(options: { dirs: readonly string[]; includeBuil
   return agents
 }
 
-export async function loadAgent(dir: string, name: string): Promise<LoadedAgent> {
+export async function loadAgent(dir: string, name: string, external?: ExternalAgentOptions): Promise<LoadedAgent> {
   const ddlPath = join(dir, `${name}.ddl.json5`)
   if (!existsSync(ddlPath)) throw new McshError('MCSH_DDL_NOT_FOUND', `agent '${name}' in ${dir} has no DDL: expected ${ddlPath}`)
   const ddl = await loadDdlFile(ddlPath)
   if (ddl.metadata.name !== name)
     throw new McshError('MCSH_DDL_INVALID', `${ddlPath}: metadata.name is '${ddl.metadata.name}' but the agent folder is '${name}'`)
-  const implPath = implementationPath(dir, name)
-  if (!implPath) throw new McshError('MCSH_AGENT_NO_IMPL', `agent '${name}' in ${dir} has no implementation: expected agent.js or agent.mjs`)
+  const implPath = implementationPath(dir)
+  if (!implPath) {
+    const executable = await findExternalExecutable(resolve(dir))
+    if (executable) return { name, ddl, actions: externalActions({ name, ddl, executable, dir: resolve(dir) }, external), origin: executable }
+    throw new McshError(
+      'MCSH_AGENT_NO_IMPL',
+      `agent '${name}' in ${dir} has no implementation: expected agent.js or agent.mjs, or an executable ${EXTERNAL_AGENT_FILES.join(', ')}`,
+    )
+  }
   let mod: { default?: AgentDefinition }
   try {
     mod = (await import(pathToFileURL(implPath).href)) as { default?: AgentDefinition }
   } catch (e) {
-    throw new McshError('MCSH_AGENT_LOAD', `agent '${name}': cannot load ${implPath}: ${errorMessage(e)}`, { cause: e })
+    const hint = implPath.endsWith('.ts') ? ' (TypeScript runs only once compiled: run `npm run build`)' : ''
+    throw new McshError('MCSH_AGENT_LOAD', `agent '${name}': cannot load ${implPath}: ${errorMessage(e)}${hint}`, { cause: e })
   }
   const def = mod.default
   if (!def || typeof def !== 'object' || typeof def.actions !== 'object')
@@ -68,14 +85,16 @@ export async function loadAgent(dir: string, name: string): Promise<LoadedAgent>
   return { name, ddl, actions: def.actions, origin: implPath }
 }
 
-function implementationPath(dir: string, name: string): string | undefined {
+function implementationPath(dir: string): string | undefined {
   for (const file of ['agent.js', 'agent.mjs']) {
     const p = join(dir, file)
     if (existsSync(p)) return p
   }
+  // The package's own TypeScript agents (agents/, examples/agents/) compile to dist/ with the same layout.
   const root = packageRoot()
-  if (resolve(dir) === resolve(root, 'agents', name)) {
-    const compiled = join(root, 'dist', 'agents', name, 'agent.js')
+  const inPackage = relative(root, resolve(dir))
+  if (inPackage && !inPackage.startsWith('..') && !isAbsolute(inPackage) && !inPackage.startsWith(`dist${sep}`) && !inPackage.startsWith(`node_modules${sep}`)) {
+    const compiled = join(root, 'dist', inPackage, 'agent.js')
     if (existsSync(compiled)) return compiled
     const source = join(dir, 'agent.ts')
     if (existsSync(source)) return source

@@ -6,6 +6,7 @@ import { readPrivateKey } from '../security/registry.js'
 import { formatOptionHelp, numberOption, parseOptions, type OptionSpec } from '../commands/options.js'
 import { ExitCode } from '../commands/result.js'
 import { loadConfig } from '../config/load.js'
+import { parseBrokerUrl } from '../config/broker-url.js'
 import type { Config } from '../config/types.js'
 import { startDaemon } from '../daemon/build.js'
 import { startFleet } from '../daemon/simulator.js'
@@ -79,7 +80,12 @@ signals: SIGTERM/SIGINT stop after running actions finish; SIGHUP re-reads facts
     return ExitCode.Connection
   }
   const logger = createLogger({ level: config.logLevel, ...(config.logFile ? { file: config.logFile } : {}) })
-  process.on('uncaughtException', (e) => logger.error('uncaught exception (continuing)', { error: e.stack ?? String(e) }))
+  // A closed stderr (mcshd | head) must not turn every log line into another uncaught EPIPE.
+  process.stderr.on('error', () => {})
+  process.on('uncaughtException', (e) => {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return
+    logger.error('uncaught exception (continuing)', { error: e.stack ?? String(e) })
+  })
   process.on('unhandledRejection', (e) => logger.error('unhandled rejection (continuing)', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) }))
   try {
     const ca = typeof o['simulate-ca'] === 'string' ? loadSimulatorCa(o['simulate-ca']) : undefined
@@ -94,7 +100,7 @@ signals: SIGTERM/SIGINT stop after running actions finish; SIGHUP re-reads facts
 
 async function runDaemon(config: Readonly<Config>, logger: Logger): Promise<{ stop(): Promise<void>; reload?(): Promise<void> }> {
   const daemon = await startDaemon(config, { logger })
-  logger.info('ready', { identity: config.identity, broker: daemon.host.nodes.length ? config.broker.urls.join(',') : '' })
+  logger.info('ready', { identity: config.identity, broker: publicUrls(config) })
   return daemon
 }
 
@@ -105,7 +111,7 @@ function loadSimulatorCa(dir: string): Credentials {
 async function runFleet(config: Readonly<Config>, logger: Logger, count: number, seed: number | undefined, connections: number | undefined, ca: Credentials | undefined) {
   const agents = await loadAgents({ dirs: config.agentDirs, logger })
   const fleet = await startFleet({ count, seed: seed ?? 1, config, agents, logger, ...(connections ? { connections } : {}), ...(ca ? { ca } : {}) })
-  logger.info('simulated fleet ready', { nodes: count, connections: fleet.connectors.length, broker: config.broker.urls.join(',') })
+  logger.info('simulated fleet ready', { nodes: count, connections: fleet.connectors.length, broker: publicUrls(config) })
   return fleet
 }
 
@@ -119,4 +125,9 @@ function waitForSignal(logger: Logger, target: { stop(): Promise<void>; reload?(
     process.once('SIGTERM', () => stop('SIGTERM'))
     process.on('SIGHUP', () => void target.reload?.().catch((e) => logger.error('reload failed', { error: errorMessage(e) })))
   })
+}
+
+/** Broker URLs without passwords, for logs. */
+function publicUrls(config: Readonly<Config>): string {
+  return config.broker.urls.map((u) => parseBrokerUrl(u).url).join(',')
 }

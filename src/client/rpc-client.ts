@@ -108,7 +108,7 @@ export class RpcClient implements Requester {
 
   /** Connects (one round through the broker pool) and listens for replies in the main collective. */
   async connect(): Promise<void> {
-    this.listen(this.mainCollective)
+    void this.listen(this.mainCollective)
     await this.connector.connect()
   }
 
@@ -222,7 +222,7 @@ export class RpcClient implements Requester {
       this.log.warn('reply refused', { requestid: requestId, sender, reason })
     }
     const request = this.buildRequest({ id: requestId, agent: o.agent, action: o.action, data: prepared.data, filter, collective, ttlSeconds: o.ttlSeconds })
-    this.listen(collective)
+    await this.listen(collective)
     this.pending.set(requestId, { onReply, onInvalid })
     let cancelled = false
     try {
@@ -258,7 +258,7 @@ export class RpcClient implements Requester {
    * that build and publish their own request bytes. Listens on the collective's reply destination.
    */
   expectReplies(collective: string, requestId: string, onReply: (reply: Reply) => void, onInvalid?: (reason: string, sender: string | undefined) => void): Exchange {
-    this.listen(collective)
+    void this.listen(collective)
     this.pending.set(requestId, { onReply, onInvalid: onInvalid ?? ((reason, sender) => this.log.warn('reply refused', { requestid: requestId, sender, reason })) })
     return { requestId, close: () => this.pending.delete(requestId) }
   }
@@ -274,7 +274,7 @@ export class RpcClient implements Requester {
     onReply: (reply: Reply) => void,
   ): Promise<Exchange> {
     const id = newRequestId()
-    this.listen(o.collective)
+    await this.listen(o.collective)
     this.pending.set(id, { onReply, onInvalid: (reason, sender) => this.log.warn('reply refused', { requestid: id, sender, reason }) })
     try {
       const bytes = await this.codec.encode(this.buildRequest({ id, ...o }))
@@ -322,13 +322,14 @@ export class RpcClient implements Requester {
     return result
   }
 
-  private listen(collective: string): void {
-    if (this.replySubscriptions.has(collective)) return
-    const destination = destinations.reply(collective, this.clientId)
-    this.replySubscriptions.set(
-      collective,
-      this.connector.subscribe(destination, (m) => void this.onReplyMessage(m.body)),
-    )
+  /** Subscribes to the collective's reply destination; resolves once the broker confirmed it. */
+  private listen(collective: string): Promise<void> {
+    let sub = this.replySubscriptions.get(collective)
+    if (!sub) {
+      sub = this.connector.subscribe(destinations.reply(collective, this.clientId), (m) => void this.onReplyMessage(m.body))
+      this.replySubscriptions.set(collective, sub)
+    }
+    return sub.ready()
   }
 
   private async onReplyMessage(body: Uint8Array): Promise<void> {

@@ -310,17 +310,15 @@ class SimulatedMachine {
       }
       case 'sleep': {
         const ms = Number(rest[0] ?? 0) * 1000
-        const timedOut = await new Promise<boolean>((resolve) => {
-          const t = setTimeout(() => resolve(false), Math.min(ms, o.timeoutMs))
-          const cut = setTimeout(() => resolve(true), o.timeoutMs)
+        const wait = Math.min(ms, o.timeoutMs)
+        const aborted = await new Promise<boolean>((resolve) => {
+          const t = setTimeout(() => resolve(false), wait)
           o.signal?.addEventListener('abort', () => {
             clearTimeout(t)
-            clearTimeout(cut)
             resolve(true)
           })
-          if (ms <= o.timeoutMs) clearTimeout(cut)
         })
-        return timedOut ? done(-1, '', '', true) : done(0, '')
+        return aborted || ms > o.timeoutMs ? done(-1, '', '', true) : done(0, '')
       }
       default:
         return done(127, '', `${cmd ?? ''}: command not found (this is a simulated host: hostname, whoami, uname, uptime, echo, cat, sleep, true, false)\n`)

@@ -9,6 +9,8 @@ export type MessageHandler = (message: InboundMessage) => void
 
 export interface Subscription {
   unsubscribe(): void
+  /** Resolves once the broker confirmed the subscription; rejects with its reason if it refused. */
+  ready(): Promise<void>
 }
 
 export type ConnectorState = 'connecting' | 'connected' | 'disconnected' | 'closed'

@@ -31,7 +31,13 @@ export function createLogger(options: LoggerOptions = {}, base: Record<string, u
     options.write ??
     (options.file !== undefined
       ? (line: string) => appendFileSync(options.file as string, line + '\n')
-      : (line: string) => process.stderr.write(line + '\n'))
+      : (line: string) => {
+          try {
+            process.stderr.write(line + '\n')
+          } catch {
+            // stderr is gone (a closed pipe): logging must never take the process down
+          }
+        })
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (rank[level] < threshold) return
     const all = { ...base, ...fields }

@@ -42,7 +42,8 @@ describe('data plugins in compound filters, answered on each node', () => {
 
   it('agent and fact: what the node has and knows', async () => {
     expect(await discovered("agent('testagent').present = true and agent('rpcutil').version = '1.0.0'")).toHaveLength(NODES)
-    expect(await discovered("agent('package').present = true")).toEqual([])
+    expect(await discovered("agent('nosuchagent').present = true")).toEqual([])
+    expect(await discovered("agent('package').present = true")).toHaveLength(NODES)
     const webs = hosts.filter((h) => h.facts.role === 'web').map((h) => h.identity).sort()
     expect(await discovered("fact('role') = web")).toEqual(webs)
   })

@@ -80,6 +80,24 @@ describe('STOMP connector', () => {
     expect(m.headers['x-k']).toBe('a:b\nc')
   })
 
+  it("reports the broker's reason when it refuses a confirmed publish", async () => {
+    const b = await broker()
+    const c = connector([b.url])
+    await c.connect()
+    const err = await c.publish('/bogus/x', Buffer.from('x'), { confirm: true }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'MCSH_BROKER_REFUSED' })
+    expect(String((err as Error).message)).toMatch(/refused a message to \/bogus\/x: unknown destination '\/bogus\/x'/)
+  })
+
+  it('confirms subscriptions before connect() resolves', async () => {
+    const b = await broker()
+    const c = connector([b.url])
+    const subs = [c.subscribe('/topic/t.a', () => {}), c.subscribe('/topic/t.b', () => {})]
+    await c.connect()
+    expect(b.stats().subscriptions).toBe(2)
+    await Promise.all(subs.map((s) => s.ready()))
+  })
+
   it('reconnects after the broker restarts and restores its subscriptions', async () => {
     const first = await startBroker({ host: '127.0.0.1', port: 0, logger: silentLogger })
     const port = first.port

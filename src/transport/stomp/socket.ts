@@ -1,6 +1,8 @@
 import { createConnection, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { TCPWrapper } from '@stomp/tcp-wrapper'
 import type { BrokerAddress } from '../../config/broker-url.js'
 
@@ -19,9 +21,9 @@ export function socketFactory(address: BrokerAddress, tls: TlsFiles | undefined)
   const tlsOptions =
     address.tls && tls
       ? {
-          ca: tls.ca ? readFileSync(tls.ca) : undefined,
-          cert: tls.cert ? readFileSync(tls.cert) : undefined,
-          key: tls.key ? readFileSync(tls.key) : undefined,
+          ca: tls.ca ? readFileSync(expandHome(tls.ca)) : undefined,
+          cert: tls.cert ? readFileSync(expandHome(tls.cert)) : undefined,
+          key: tls.key ? readFileSync(expandHome(tls.key)) : undefined,
           rejectUnauthorized: tls.rejectUnauthorized,
         }
       : { rejectUnauthorized: true }
@@ -33,6 +35,10 @@ export function socketFactory(address: BrokerAddress, tls: TlsFiles | undefined)
     }
   }
   return () => new Wrapper(address.host, address.port)
+}
+
+function expandHome(path: string): string {
+  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path
 }
 
 function isIp(host: string): boolean {

@@ -56,6 +56,8 @@ export async function demoMain(argv: string[]): Promise<number> {
         c.logLevel = o.verbose ? 'debug' : 'error'
         c.security = { plugin: 'ssl', ca: pki.files.ca, cert: pki.files.cert, key: pki.files.key }
         c.authorization = { ...c.authorization, default: 'allow' }
+        // Your own agents join the demo (the simulated nodes run them): MCSH_AGENT_DIRS=dir1:dir2
+        c.agentDirs = (process.env.MCSH_AGENT_DIRS ?? '').split(':').filter(Boolean)
       },
     })
     const agents = await loadAgents({ dirs: config.agentDirs, logger })

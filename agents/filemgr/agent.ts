@@ -1,23 +1,7 @@
-import { defineAgent, isRpcError, RpcError, type ActionContext, type ActionOutputs } from '../../src/agents/define.js'
+import { onHost } from '../../src/agents/host-errors.js'
+import { defineAgent, RpcError, type ActionContext, type ActionOutputs } from '../../src/agents/define.js'
 import type { FileInfo } from '../../src/host/types.js'
 import { Status } from '../../src/protocol/status.js'
-import { errorMessage, isMcshError } from '../../src/util/errors.js'
-
-/**
- * Provider errors: an McshError coded MCSH_INVALID_* (MCSH_INVALID_PACKAGE…) is the caller's fault
- * (status 4); anything else the host throws (unknown, the tool failed, permission denied) aborts the
- * action (status 1) with its message. Programming errors are left to become status 5.
- */
-async function onHost<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (e) {
-    if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) throw e
-    if (isRpcError(e)) throw e
-    if (isMcshError(e) && e.code.startsWith('MCSH_INVALID')) throw new RpcError(Status.InvalidData, errorMessage(e))
-    throw new RpcError(Status.Aborted, `${what}: ${errorMessage(e)}`)
-  }
-}
 
 function describeFile(path: string, info: FileInfo, hashes: boolean): ActionOutputs {
   const out: ActionOutputs = {

@@ -1,22 +1,11 @@
 import { isIP } from 'node:net'
-import { defineAgent, isRpcError, RpcError } from '../../src/agents/define.js'
+import { onHost } from '../../src/agents/host-errors.js'
+import { defineAgent, RpcError } from '../../src/agents/define.js'
 import { NAMED_VALIDATORS } from '../../src/ddl/index.js'
 import { Status } from '../../src/protocol/status.js'
-import { errorMessage, isMcshError } from '../../src/util/errors.js'
 
 /** Below the DDL's 10 s, so the answer (reachable or not) arrives before the daemon gives up. */
 const MAX_TIMEOUT_SECONDS = 9
-
-async function onHost<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (e) {
-    if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) throw e
-    if (isRpcError(e)) throw e
-    if (isMcshError(e) && e.code.startsWith('MCSH_INVALID')) throw new RpcError(Status.InvalidData, errorMessage(e))
-    throw new RpcError(Status.Aborted, `${what}: ${errorMessage(e)}`)
-  }
-}
 
 /** The DDL's pattern only shapes the text; this decides between a host name and an address. */
 function checkTarget(fqdn: string): string {

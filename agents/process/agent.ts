@@ -1,19 +1,8 @@
-import { defineAgent, isRpcError, RpcError, type ActionContext } from '../../src/agents/define.js'
+import { onHost } from '../../src/agents/host-errors.js'
+import { defineAgent, RpcError, type ActionContext } from '../../src/agents/define.js'
 import { compileSafeRegex, regexLiteralOf, SafeRegexError, type SafeRegex } from '../../src/filter/index.js'
 import type { ProcessInfo } from '../../src/host/types.js'
 import { Status } from '../../src/protocol/status.js'
-import { errorMessage, isMcshError } from '../../src/util/errors.js'
-
-async function onHost<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (e) {
-    if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) throw e
-    if (isRpcError(e)) throw e
-    if (isMcshError(e) && e.code.startsWith('MCSH_INVALID')) throw new RpcError(Status.InvalidData, errorMessage(e))
-    throw new RpcError(Status.Aborted, `${what}: ${errorMessage(e)}`)
-  }
-}
 
 /**
  * `/re/` and `/re/i` are regexes, run on the linear-time engine (patterns come from the network);

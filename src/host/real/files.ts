@@ -69,13 +69,8 @@ export function createLocalFileProvider(o: FileProviderOptions = {}): FileProvid
 
   const status = async (rawPath: string, opts?: { hashes?: boolean }): Promise<FileInfo> => {
     const path = checkPath(rawPath)
-    let st: Stats
-    try {
-      st = await lstat(path)
-    } catch (e) {
-      if (missing(e)) return absentInfo(path)
-      throw fileError('read the status of', path, e)
-    }
+    const st = await lstatOrAbsent(path)
+    if (!st) return absentInfo(path)
     const type = st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other'
     let hashes: { md5: string; sha256: string } | undefined
     if (opts?.hashes && type === 'file' && st.size <= MAX_HASH_BYTES) {
@@ -119,13 +114,8 @@ export function createLocalFileProvider(o: FileProviderOptions = {}): FileProvid
     },
     remove: async (rawPath) => {
       const path = checkPath(rawPath)
-      let st: Stats
-      try {
-        st = await lstat(path)
-      } catch (e) {
-        if (missing(e)) return absentInfo(path)
-        throw fileError('read the status of', path, e)
-      }
+      const st = await lstatOrAbsent(path)
+      if (!st) return absentInfo(path)
       try {
         if (st.isDirectory()) await rmdir(path)
         else await unlink(path)
@@ -138,5 +128,15 @@ export function createLocalFileProvider(o: FileProviderOptions = {}): FileProvid
       logger.info('file removed', { path })
       return status(path)
     },
+  }
+}
+
+/** The path's lstat, or undefined when it does not exist; other failures become a clear error. */
+async function lstatOrAbsent(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path)
+  } catch (e) {
+    if (missing(e)) return undefined
+    throw fileError('read the status of', path, e)
   }
 }

@@ -120,17 +120,7 @@ export function createSystemdServiceProvider(o: ServiceProviderOptions): Service
     return { ...after, output: combinedOutput(r), exitCode: 0 }
   }
 
-  return {
-    name: 'systemd',
-    status: async (name) => {
-      const { found: _found, ...info } = await read(checkServiceName(name))
-      return info
-    },
-    start: (name) => change('start', name),
-    stop: (name) => change('stop', name),
-    restart: (name) => change('restart', name),
-    reload: (name) => change('reload', name),
-  }
+  return serviceProvider('systemd', read, change)
 }
 
 export interface SysvServiceProviderOptions extends ServiceProviderOptions {
@@ -180,17 +170,7 @@ export function createSysvServiceProvider(o: SysvServiceProviderOptions): Servic
     return { ...after, output: combinedOutput(r), exitCode: 0 }
   }
 
-  return {
-    name: 'sysv',
-    status: async (name) => {
-      const { found: _found, ...info } = await read(checkServiceName(name))
-      return info
-    },
-    start: (name) => change('start', name),
-    stop: (name) => change('stop', name),
-    restart: (name) => change('restart', name),
-    reload: (name) => change('reload', name),
-  }
+  return serviceProvider('sysv', read, change)
 }
 
 export interface DetectServiceOptions extends SysvServiceProviderOptions {
@@ -203,4 +183,23 @@ export function detectServiceProvider(o: DetectServiceOptions): ServiceProvider 
   const booted = o.systemdBooted ?? isSystemdBooted()
   if (booted && findExecutable('systemctl', o.path) !== undefined) return createSystemdServiceProvider(o)
   return createSysvServiceProvider(o)
+}
+
+/** The provider shape both init systems share: status reads, the four verbs change. */
+function serviceProvider(
+  name: string,
+  read: (service: string) => Promise<ServiceInfo & { found: boolean }>,
+  change: (verb: Verb, service: string) => Promise<ServiceInfo & ChangeResult>,
+): ServiceProvider {
+  return {
+    name,
+    status: async (service) => {
+      const { found: _found, ...info } = await read(checkServiceName(service))
+      return info
+    },
+    start: (service) => change('start', service),
+    stop: (service) => change('stop', service),
+    restart: (service) => change('restart', service),
+    reload: (service) => change('reload', service),
+  }
 }
